@@ -1,0 +1,4 @@
+package dev.sessionctl.cli;
+
+/** How a command prints its result. */
+public enum OutputFormat { TABLE, JSON, CSV }

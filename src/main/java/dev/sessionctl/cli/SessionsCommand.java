@@ -1,0 +1,92 @@
+package dev.sessionctl.cli;
+
+import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionFilter;
+import dev.sessionctl.model.SessionKind;
+import dev.sessionctl.model.SessionRef;
+import dev.sessionctl.model.Snapshot;
+import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.target.TargetSpec;
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "sessions", mixinStandardHelpOptions = true,
+        description = {"List sessions, filtered; the KEY column is what kill takes.",
+                "Client sessions only, unless --all."},
+        footer = {"", "Examples:", "  sessionctl sessions --url jdbc:postgresql://db/app -U postgres --state idle-in-transaction --min-idle 5m",
+                "  sessionctl sessions -t prod --user app_user --sql 'update orders' -o json"})
+final class SessionsCommand extends TargetCommand {
+
+    @Mixin
+    FilterOptions filters;
+
+    @Option(names = "--all", description = "Include background, replication and worker sessions.")
+    boolean all;
+
+    @Override
+    void validate() {
+        filters.toFilter();
+    }
+
+    @Override
+    int run(TargetSpec target, TargetConnection connection) {
+        Snapshot snap = protectedSnapshot(target, connection);
+        List<Session> shown = select(snap, filters, connection, all);
+        render(out(), snap, shown, output, wide);
+        return ExitCode.OK;
+    }
+
+    static List<Session> select(Snapshot snap, FilterOptions filters, TargetConnection connection, boolean all) {
+        SessionFilter f = filters.toFilter();
+        if (filters.lockTable != null) {
+            Set<SessionRef> holders = connection.lockHolders(filters.lockTable);
+            f = f.withLockHolders(holders);
+        }
+        return snap.sessions().stream()
+                .filter(f.predicate(snap.serverTime()))
+                .filter(s -> all || s.kind() == SessionKind.CLIENT)
+                .sorted(Comparator.comparing(Session::ref))
+                .toList();
+    }
+
+    static void render(PrintWriter out, Snapshot snap, List<Session> shown, OutputFormat output, boolean wide) {
+        switch (output) {
+            case JSON -> Json.print(out, Json.sessions(snap, shown));
+            case CSV -> {
+                out.println(Table.csv(List.of("key", "user", "database", "state", "seconds_in_state", "client_host",
+                        "program", "wait_event", "blocked_by", "sql_id", "sql_text", "protected_reason")));
+                for (Session s : shown) {
+                    Double secs = Json.seconds(s.timeInState(snap.serverTime()));
+                    out.println(Table.csv(List.of(s.key().printable(), Text.nz(s.user()), Text.nz(s.database()),
+                            s.state().cliName(), secs == null ? "" : secs.toString(), Text.nz(s.clientHost()),
+                            Text.nz(s.program()), Text.waitOf(s), blockers(s), Text.nz(s.sqlId()), Text.nz(s.sqlText()),
+                            Text.nz(s.protectedReason()))));
+                }
+                out.flush();
+            }
+            default -> {
+                Table t = new Table().column("KEY", 24).column("USER", 10).column("DB", 8).column("STATE", 7)
+                        .column("AGE", 6).column("BLOCKED-BY", 10).column("SQL", 200);
+                for (Session s : shown) {
+                    t.row((s.isProtected() ? "*" : "") + s.key().printable(), s.user(), s.database(), Text.state(s),
+                            Text.age(s, snap.serverTime()), blockers(s), Text.sql(s));
+                }
+                t.print(out, wide);
+                out.println(shown.size() + " session(s) on " + snap.target() + " (" + snap.engine() + " "
+                        + Text.nz(snap.serverVersion()) + ")" + (shown.stream().anyMatch(Session::isProtected)
+                        ? "; * = protected, never ended (see -o json for why)" : ""));
+                out.flush();
+            }
+        }
+    }
+
+    private static String blockers(Session s) {
+        return s.blockedBy().stream().map(SessionRef::toString).collect(Collectors.joining(" "));
+    }
+}

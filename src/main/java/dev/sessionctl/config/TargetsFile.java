@@ -1,0 +1,181 @@
+package dev.sessionctl.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sessionctl.guard.ProtectionPolicy;
+import dev.sessionctl.target.TargetSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The targets file (YAML): named databases and what to protect on them.
+ *
+ * <pre>
+ * protect:                      # applies to every target
+ *   users: [replicator]
+ * targets:
+ *   prod-pg:
+ *     url: jdbc:postgresql://db1:5432/app
+ *     user: sessionctl
+ *     passwordEnv: PROD_PG_PASSWORD     # or passwordFile: /run/secrets/pg
+ *     options: {variant: rds}
+ *     protect:
+ *       applications: ["pgbouncer*"]
+ * </pre>
+ *
+ * A clear-text {@code password:} is refused: secrets come from the environment or a file.
+ * Unknown keys are errors, reported with the file and line.
+ */
+public final class TargetsFile {
+
+    private final Path source;
+    private final Map<String, TargetSpec> targets;
+
+    private TargetsFile(Path source, Map<String, TargetSpec> targets) {
+        this.source = source;
+        this.targets = targets;
+    }
+
+    /** {@code $SESSIONCTL_TARGETS}, else {@code ~/.config/sessionctl/targets.yaml}. */
+    public static Path defaultPath() {
+        String env = System.getenv("SESSIONCTL_TARGETS");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".config", "sessionctl", "targets.yaml");
+    }
+
+    public static TargetsFile load(Path path, Function<String, String> environment) {
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException("targets file " + path + " does not exist; create it (see docs/cli.md, 'Targets file')"
+                    + " or pass --url");
+        }
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read targets file " + path + ": " + e.getMessage(), e);
+        }
+        return parse(path, text, environment);
+    }
+
+    static TargetsFile parse(Path path, String yaml, Function<String, String> environment) {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        FileModel model;
+        try {
+            model = mapper.readValue(yaml, FileModel.class);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(where(path, e.getLocation()) + "unknown key '" + e.getPropertyName()
+                    + "'; expected one of " + e.getKnownPropertyIds());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(where(path, e.getLocation()) + e.getOriginalMessage());
+        }
+        if (model == null || model.targets == null || model.targets.isEmpty()) {
+            throw new ConfigException(path + ": no targets defined; expected a 'targets:' map of name -> {url, user, ...}");
+        }
+        ProtectionPolicy global = model.protect == null ? ProtectionPolicy.none() : model.protect.toPolicy();
+        Map<String, TargetSpec> out = new LinkedHashMap<>();
+        for (Map.Entry<String, TargetModel> e : model.targets.entrySet()) {
+            String name = e.getKey();
+            TargetModel t = e.getValue();
+            if (t == null) {
+                throw new ConfigException(path + ": target '" + name + "' is empty; expected url and user");
+            }
+            if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new ConfigException(path + ": invalid target name '" + name
+                        + "'; expected letters, digits, '.', '_' or '-' (at most 64)");
+            }
+            if (t.password != null) {
+                throw new ConfigException(path + ": target '" + name + "' has a clear-text 'password'; "
+                        + "use passwordEnv: VARIABLE or passwordFile: /path instead");
+            }
+            if (t.url == null || t.url.isBlank()) {
+                throw new ConfigException(path + ": target '" + name + "' has no url; expected e.g. "
+                        + "url: jdbc:postgresql://host:5432/db");
+            }
+            String password = null;
+            if (t.passwordEnv != null) {
+                password = environment.apply(t.passwordEnv);
+                if (password == null) {
+                    throw new ConfigException(path + ": target '" + name + "' reads its password from environment variable "
+                            + t.passwordEnv + ", which is not set");
+                }
+            } else if (t.passwordFile != null) {
+                try {
+                    password = Files.readString(Path.of(t.passwordFile), StandardCharsets.UTF_8).strip();
+                } catch (IOException ex) {
+                    throw new ConfigException(path + ": target '" + name + "': cannot read passwordFile " + t.passwordFile
+                            + " (" + ex.getClass().getSimpleName() + ")");
+                }
+            }
+            ProtectionPolicy p = t.protect == null ? global : global.merge(t.protect.toPolicy());
+            Map<String, String> options = t.options == null ? Map.of() : t.options;
+            if (t.engine != null) {
+                options = new LinkedHashMap<>(options);
+                options.put("engine", t.engine);
+            }
+            out.put(name, new TargetSpec(name, t.url, t.user, password, options, p));
+        }
+        return new TargetsFile(path, out);
+    }
+
+    private static String where(Path path, JsonLocation loc) {
+        return loc == null ? path + ": " : path + " line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public Map<String, TargetSpec> targets() {
+        return targets;
+    }
+
+    public TargetSpec target(String name) {
+        TargetSpec t = targets.get(name);
+        if (t == null) {
+            throw new ConfigException("unknown target '" + name + "' in " + source + "; known targets: "
+                    + String.join(", ", targets.keySet()));
+        }
+        return t;
+    }
+
+    static final class FileModel {
+        @JsonProperty("protect") ProtectModel protect;
+        @JsonProperty("targets") LinkedHashMap<String, TargetModel> targets;
+    }
+
+    static final class TargetModel {
+        @JsonProperty("url") String url;
+        @JsonProperty("user") String user;
+        @JsonProperty("password") String password;
+        @JsonProperty("passwordEnv") String passwordEnv;
+        @JsonProperty("passwordFile") String passwordFile;
+        @JsonProperty("engine") String engine;
+        @JsonProperty("options") Map<String, String> options;
+        @JsonProperty("protect") ProtectModel protect;
+    }
+
+    static final class ProtectModel {
+        @JsonProperty("users") List<String> users;
+        @JsonProperty("applications") List<String> applications;
+        @JsonProperty("databases") List<String> databases;
+
+        ProtectionPolicy toPolicy() {
+            return new ProtectionPolicy(users, applications, databases);
+        }
+    }
+}
