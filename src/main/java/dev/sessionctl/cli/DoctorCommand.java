@@ -2,6 +2,7 @@ package dev.sessionctl.cli;
 
 import dev.sessionctl.target.DoctorReport;
 import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.render.Json;
 import dev.sessionctl.target.TargetSpec;
 import java.io.PrintWriter;
 import java.util.Map;

@@ -15,6 +15,7 @@ import dev.sessionctl.model.SessionKey;
 import dev.sessionctl.model.SessionRef;
 import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.render.Json;
 import dev.sessionctl.target.TargetSpec;
 import java.io.PrintWriter;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import dev.sessionctl.model.SessionKind;
 import dev.sessionctl.model.SessionRef;
 import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.render.Json;
 import dev.sessionctl.target.TargetSpec;
 import java.io.PrintWriter;
 import java.util.Comparator;

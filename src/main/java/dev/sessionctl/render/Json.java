@@ -1,4 +1,4 @@
-package dev.sessionctl.cli;
+package dev.sessionctl.render;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -176,7 +176,7 @@ public final class Json {
         return m;
     }
 
-    static Double seconds(Duration d) {
+    public static Double seconds(Duration d) {
         return d == null ? null : d.toMillis() / 1000.0;
     }
 }
