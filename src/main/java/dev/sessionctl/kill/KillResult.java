@@ -38,6 +38,10 @@ public record KillResult(SessionKey key, KillAction action, KillOutcome outcome,
         return new KillResult(key, action, outcome, statement, message, guard, f, errorCode, elapsed, checks);
     }
 
+    public KillResult withStatement(String st) {
+        return new KillResult(key, action, outcome, st, message, guard, fix, errorCode, elapsed, checks);
+    }
+
     public KillResult withErrorCode(String code) {
         return new KillResult(key, action, outcome, statement, message, guard, fix, code, elapsed, checks);
     }

@@ -46,11 +46,7 @@ public final class SessionKiller {
         try {
             result = resolveAndAct(key, request, target.snapshot());
         } catch (TargetException e) {
-            KillOutcome o = e.kind() == TargetException.Kind.CONNECTION_LOST || e.kind() == TargetException.Kind.UNREACHABLE
-                    ? KillOutcome.CONNECTION_LOST : e.kind() == TargetException.Kind.PRIVILEGE
-                    ? KillOutcome.REFUSED_PRIVILEGE : KillOutcome.FAILED;
-            result = KillResult.of(key, request.action(), o, null, e.getMessage()).withFix(e.fix())
-                    .withErrorCode(e.errorCode());
+            result = fromException(key, request.action(), e);
         }
         if (result.elapsed().isZero()) {
             result = result.withElapsed(Duration.ofNanos(System.nanoTime() - started));
@@ -85,21 +81,41 @@ public final class SessionKiller {
             return KillResult.of(key, action, KillOutcome.DRY_RUN, statement, "would run: " + statement);
         }
         List<SessionRef> waitersBefore = waitersOf(victim.ref(), snapshot);
-        listener.beforeAction(snapshot.target(), victim, action, statement, request.reason());
+        try {
+            listener.beforeAction(snapshot.target(), victim, action, statement, request.reason());
+        } catch (RuntimeException e) {
+            // nothing unrecorded is ever done
+            return KillResult.of(key, action, KillOutcome.FAILED, statement,
+                    "not done: the intent could not be recorded (" + e.getMessage() + ")");
+        }
         KillResult result;
         try {
             result = target.execute(action, victim, request.timeout());
+        } catch (TargetException e) {
+            result = fromException(key, action, e).withStatement(statement);
         } catch (RuntimeException e) {
-            result = KillResult.of(key, action, KillOutcome.FAILED, statement, e.getMessage());
-            listener.afterAction(snapshot.target(), victim, result);
-            throw e;
+            result = KillResult.of(key, action, KillOutcome.FAILED, statement, "failed: " + e);
         }
         if (request.verify() && (result.outcome() == KillOutcome.TERMINATED
                 || result.outcome() == KillOutcome.MARKED_FOR_KILL || result.outcome() == KillOutcome.CANCELLED)) {
-            result = verifier.verify(victim, result, waitersBefore, request.verifyTimeout());
+            try {
+                result = verifier.verify(victim, result, waitersBefore, request.verifyTimeout());
+            } catch (TargetException e) {
+                result = result.withChecks(List.of(Check.fail("verification", "could not read the target: " + e.getMessage())))
+                        .withOutcome(KillOutcome.NOT_VERIFIED, result.message() + "; not verified");
+            }
         }
         listener.afterAction(snapshot.target(), victim, result);
         return result;
+    }
+
+    private static KillResult fromException(SessionKey key, KillAction action, TargetException e) {
+        KillOutcome o = switch (e.kind()) {
+            case CONNECTION_LOST, UNREACHABLE -> KillOutcome.CONNECTION_LOST;
+            case PRIVILEGE -> KillOutcome.REFUSED_PRIVILEGE;
+            default -> KillOutcome.FAILED;
+        };
+        return KillResult.of(key, action, o, null, e.getMessage()).withFix(e.fix()).withErrorCode(e.errorCode());
     }
 
     static List<SessionRef> waitersOf(SessionRef blocker, Snapshot snapshot) {
