@@ -72,11 +72,21 @@ final class SessionsCommand extends TargetCommand {
                 out.flush();
             }
             default -> {
-                Table t = new Table().column("KEY", 24).column("USER", 10).column("DB", 8).column("STATE", 7)
-                        .column("AGE", 6).column("BLOCKED-BY", 10).column("SQL", 200);
+                // below 100 columns the DB column gives its room to the SQL text (JSON, CSV and --wide keep it)
+                boolean showDb = wide || Table.terminalWidth() >= 100;
+                Table t = new Table().column("KEY", 24).column("USER", 10);
+                if (showDb) {
+                    t.column("DB", 10);
+                }
+                t.column("STATE", 7).column("AGE", 6).column("BLOCKED-BY", 10).column("SQL", 200);
                 for (Session s : shown) {
-                    t.row((s.isProtected() ? "*" : "") + s.key().printable(), s.user(), s.database(), Text.state(s),
-                            Text.age(s, snap.serverTime()), blockers(s), Text.sql(s));
+                    List<Object> cells = new java.util.ArrayList<>(List.of((s.isProtected() ? "*" : "") + s.key().printable(),
+                            Text.nz(s.user())));
+                    if (showDb) {
+                        cells.add(Text.nz(s.database()));
+                    }
+                    cells.addAll(List.of(Text.state(s), Text.age(s, snap.serverTime()), blockers(s), Text.sql(s)));
+                    t.row(cells.toArray());
                 }
                 t.print(out, wide);
                 out.println(shown.size() + " session(s) on " + snap.target() + " (" + snap.engine() + " "
