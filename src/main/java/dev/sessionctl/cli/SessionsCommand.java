@@ -90,8 +90,10 @@ final class SessionsCommand extends TargetCommand {
                 }
                 t.print(out, wide);
                 out.println(shown.size() + " session(s) on " + snap.target() + " (" + snap.engine() + " "
-                        + Text.nz(snap.serverVersion()) + ")" + (shown.stream().anyMatch(Session::isProtected)
-                        ? "; * = protected, never ended (see -o json for why)" : ""));
+                        + Text.nz(snap.serverVersion()) + ")");
+                if (shown.stream().anyMatch(Session::isProtected)) {
+                    out.println("* protected: sessionctl never ends it (-o json says why)");
+                }
                 out.flush();
             }
         }

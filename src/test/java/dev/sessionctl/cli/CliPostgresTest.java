@@ -1,0 +1,223 @@
+package dev.sessionctl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sessionctl.embedded.BlockingWorkload;
+import dev.sessionctl.embedded.EmbeddedPostgresServer;
+import dev.sessionctl.render.Json;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CLI end to end on a real embedded PostgreSQL: what a user types, what they see, what happens. */
+class CliPostgresTest {
+
+    static EmbeddedPostgresServer pg;
+    BlockingWorkload workload;
+    final List<Connection> extra = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPostgresServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        pg.close();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        KillCommand.confirmer = prompt -> null;
+        if (workload != null) {
+            workload.close();
+        }
+        for (Connection c : extra) {
+            c.close();
+        }
+    }
+
+    String[] target(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--url", pg.jdbcUrl(), "-U", pg.superuser()));
+        return all.toArray(new String[0]);
+    }
+
+    JsonNode json(String... args) throws Exception {
+        CliUsageTest.Run r = CliUsageTest.run(target(args));
+        assertThat(r.code()).as(r.err()).isZero();
+        return Json.MAPPER.readTree(r.out());
+    }
+
+    JsonNode blockersWhenWaiting(int expectedWaiting) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            JsonNode b = json("blockers", "-o", "json");
+            if (b.get("waitingSessions").asInt() >= expectedWaiting) {
+                return b;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("waiters never showed");
+    }
+
+    boolean alive(long pid) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
+            rs.next();
+            return rs.getInt(1) == 1;
+        }
+    }
+
+    @Test
+    void blockersJsonCarriesRootKeySessionIdAndWaiters() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, false);
+        JsonNode b = blockersWhenWaiting(2);
+        assertThat(b.get("roots")).hasSize(1);
+        JsonNode root = b.get("roots").get(0);
+        assertThat(root.get("sessionId").asLong()).isEqualTo(workload.blockerSessionId());
+        assertThat(root.get("key").asText()).startsWith(workload.blockerSessionId() + ",");
+        assertThat(root.get("session").get("state").asText()).isEqualTo("idle-in-transaction");
+        assertThat(root.get("idleInTransaction").asBoolean()).isTrue();
+        assertThat(root.get("totalBlocked").asInt()).isEqualTo(2);
+        assertThat(root.get("waiters")).extracting(w -> w.get("sessionId").asLong())
+                .containsExactlyInAnyOrderElementsOf(workload.waiterSessionIds());
+    }
+
+    @Test
+    void sessionsFiltersByStateUserAndSql() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        blockersWhenWaiting(1);
+        JsonNode idleTx = json("sessions", "--state", "idle-in-transaction", "-o", "json");
+        assertThat(idleTx.get("sessions")).extracting(s -> s.get("sessionId").asLong())
+                .containsExactly(workload.blockerSessionId());
+        assertThat(json("sessions", "--user", "nobody*", "-o", "json").get("count").asInt()).isZero();
+        JsonNode bySql = json("sessions", "--sql", "update\\s+sessionctl_demo", "--state", "active", "-o", "json");
+        assertThat(bySql.get("sessions")).extracting(s -> s.get("sessionId").asLong())
+                .containsExactlyElementsOf(workload.waiterSessionIds());
+        CliUsageTest.Run table = CliUsageTest.run(target("sessions"));
+        assertThat(table.out()).contains("idle-tx").contains("waiting").contains("session(s) on cli (postgresql");
+        for (String line : table.out().split("\n")) {
+            assertThat(line.length()).as(line).isLessThanOrEqualTo(80);
+        }
+        CliUsageTest.Run csv = CliUsageTest.run(target("sessions", "-o", "csv", "--state", "idle-in-transaction"));
+        assertThat(csv.out()).startsWith("key,user,database,state").contains(",idle-in-transaction,");
+    }
+
+    @Test
+    void withoutTerminalOrYesNothingIsKilled() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        KillCommand.confirmer = prompt -> null;
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", key));
+        assertThat(r.code()).isEqualTo(ExitCode.NOT_CONFIRMED);
+        assertThat(r.err()).contains("Plan: terminate on 1 session(s)").contains("No terminal");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+
+        KillCommand.confirmer = prompt -> "n";
+        assertThat(CliUsageTest.run(target("kill", key)).code()).isEqualTo(ExitCode.NOT_CONFIRMED);
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+
+        CliUsageTest.Run byFilter = CliUsageTest.run(target("kill", "--roots"));
+        assertThat(byFilter.code()).isEqualTo(ExitCode.NOT_CONFIRMED);
+        assertThat(byFilter.err()).contains("pass --yes");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
+    void dryRunPrintsTheExactStatementAndKillsNothing() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        blockersWhenWaiting(1);
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", "--roots", "--dry-run"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("dry-run").contains("pg_terminate_backend")
+                .contains(Long.toString(workload.blockerSessionId()));
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
+    void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
+        blockersWhenWaiting(3);
+        KillCommand.confirmer = prompt -> "y";
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", "--roots", "--state", "idle-in-transaction", "--yes",
+                "--wait", "--reason", "test"));
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("terminated").contains("ok   session-gone").contains("1 terminated");
+        assertThat(workload.awaitWaitersFinished(java.time.Duration.ofSeconds(10))).isTrue();
+        assertThat(alive(workload.blockerSessionId())).isFalse();
+    }
+
+    @Test
+    void staleKeyIsRefusedAndNothingKilled() throws Exception {
+        Connection victim = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+        extra.add(victim);
+        long pid;
+        try (Statement st = victim.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            pid = rs.getLong(1);
+        }
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", pid + ",1000", "--yes"));
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.out()).contains("identity-changed").contains("nothing was done");
+        assertThat(alive(pid)).isTrue();
+    }
+
+    @Test
+    void ownConnectionAndBackgroundProcessesAreRefusedByGuards() throws Exception {
+        JsonNode all = json("sessions", "--all", "-o", "json");
+        JsonNode background = null;
+        for (JsonNode s : all.get("sessions")) {
+            if (!"client".equals(s.get("kind").asText())) {
+                background = s;
+                break;
+            }
+        }
+        assertThat(background).as("a background process is listed with --all").isNotNull();
+        assertThat(background.get("protected").asBoolean()).isTrue();
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", background.get("key").asText(), "--yes"));
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.out()).contains("refused-by-guard").contains("not-a-client");
+        assertThat(alive(background.get("sessionId").asLong())).isTrue();
+    }
+
+    @Test
+    void protectedUserIsRefused() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", key, "--yes", "--protect-user", "post*"));
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.out()).contains("protected-user").contains("pattern 'post*'");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
+    void maxLimitsABulkKillAndReportsTheRestAsSkipped() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+            c.createStatement().execute("SET application_name = 'bulk-victim'");
+            extra.add(c);
+        }
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", "--app", "bulk-victim", "--yes", "--max", "2", "-o", "json"));
+        JsonNode out = Json.MAPPER.readTree(r.out());
+        assertThat(out.get("results")).extracting(x -> x.get("outcome").asText())
+                .containsExactlyInAnyOrder("terminated", "terminated", "skipped");
+        assertThat(r.code()).isZero();
+    }
+
+    @Test
+    void unreachableServerIsCannotConnectWithoutPassword() {
+        String secretUrl = "jdbc:postgresql://127.0.0.1:1/x?password=topsecret";
+        CliUsageTest.Run r = CliUsageTest.run("sessions", "--url", secretUrl);
+        assertThat(r.code()).isEqualTo(ExitCode.CANNOT_CONNECT);
+        assertThat(r.err()).contains("connecting to cli").doesNotContain("topsecret").doesNotContain("\tat ");
+    }
+}
