@@ -1,9 +1,9 @@
 package dev.sessionctl.guard;
 
+import dev.sessionctl.model.Globs;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -38,17 +38,11 @@ public record ProtectionPolicy(List<String> users, List<String> applications, Li
             return null;
         }
         for (String p : patterns) {
-            if (glob(p).matcher(value).matches()) {
+            if (Globs.compile(p).matcher(value).matches()) {
                 return p;
             }
         }
         return null;
-    }
-
-    static Pattern glob(String pattern) {
-        String regex = java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote)
-                .collect(Collectors.joining(".*"));
-        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 
     public Set<String> usersLowerCase() {

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The session filters shared by {@code sessions}, {@code kill}, the API and watch rules. Text fields
@@ -35,19 +34,19 @@ public record SessionFilter(String user, String database, String application, St
     public Predicate<Session> predicate(java.time.Instant serverTime) {
         List<Predicate<Session>> ps = new ArrayList<>();
         if (user != null) {
-            Pattern p = glob(user);
+            Pattern p = Globs.compile(user);
             ps.add(s -> s.user() != null && p.matcher(s.user()).matches());
         }
         if (database != null) {
-            Pattern p = glob(database);
+            Pattern p = Globs.compile(database);
             ps.add(s -> s.database() != null && p.matcher(s.database()).matches());
         }
         if (application != null) {
-            Pattern p = glob(application);
+            Pattern p = Globs.compile(application);
             ps.add(s -> s.program() != null && p.matcher(s.program()).matches());
         }
         if (host != null) {
-            Pattern p = glob(host);
+            Pattern p = Globs.compile(host);
             ps.add(s -> s.clientHost() != null && p.matcher(s.clientHost()).matches());
         }
         if (state != null) {
@@ -93,9 +92,4 @@ public record SessionFilter(String user, String database, String application, St
         return actual != null && actual.compareTo(min) >= 0;
     }
 
-    private static Pattern glob(String pattern) {
-        String regex = java.util.Arrays.stream(pattern.split("\\*", -1)).map(Pattern::quote)
-                .collect(Collectors.joining(".*"));
-        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
-    }
 }
