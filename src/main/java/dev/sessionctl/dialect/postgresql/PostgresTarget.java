@@ -370,8 +370,10 @@ public final class PostgresTarget implements TargetConnection {
                 }
                 long inc = rs.getLong("incarnation");
                 Long incarnation = rs.wasNull() ? null : inc;
+                String backendType = rs.getString("backend_type");
                 boolean sig = rs.getBoolean("signalled");
-                return new Signal(true, incarnation, rs.getString("backend_type"), rs.wasNull() ? null : sig);
+                Boolean signalled = rs.wasNull() ? null : sig; // NULL: the CASE did not call the signal function
+                return new Signal(true, incarnation, backendType, signalled);
             }
         }
     }
