@@ -407,6 +407,28 @@ class PostgresTargetTest {
     }
 
     @Test
+    void closingTheWorkloadEndsTheBlockerLetsTheWaitersFinishAndLeavesNothingBehind() {
+        BlockingWorkload w = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "closing_workload",
+                5, true, Duration.ofMinutes(2));
+        await("6 sessions waiting", () -> BlockingAnalyzer.analyze(target.snapshot()), r -> r.waitingSessions() == 6);
+        assertThat(w.allWaitersFinished()).isFalse();
+        w.close();
+        assertThat(w.allWaitersFinished()).as("failures: %s", w.failures()).isTrue();
+        assertThat(w.finishedCount()).isEqualTo(w.blockedSessionCount()).isEqualTo(6);
+        await("no demo session left", target::snapshot, snap -> snap.sessions().stream()
+                .noneMatch(s -> s.program() != null && s.program().startsWith("sessionctl-demo")));
+        assertThatThrownBy(() -> target.lockHolders("closing_workload")).hasMessageContaining("closing_workload");
+    }
+
+    @Test
+    void theWorkloadRejectsBadArgumentsBeforeConnecting() {
+        assertThatThrownBy(() -> BlockingWorkload.start(pg.jdbcUrl(), "postgres", "", "t; DROP TABLE x", 1, false,
+                Duration.ofSeconds(5))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("t; DROP TABLE x");
+        assertThatThrownBy(() -> BlockingWorkload.start(pg.jdbcUrl(), "postgres", "", "t", 0, true,
+                Duration.ofSeconds(5))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("second level");
+    }
+
+    @Test
     void lockHoldersOfAnUnknownTableSayWhichTable() {
         assertThatThrownBy(() -> target.lockHolders("no_such_table_here"))
                 .isInstanceOf(TargetException.class).hasMessageContaining("no_such_table_here");
