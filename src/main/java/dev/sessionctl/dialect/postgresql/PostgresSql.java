@@ -11,14 +11,12 @@ import java.util.List;
  * <li>{@code pg_stat_activity.leader_pid}: 13+ (parallel worker to its leader)</li>
  * <li>{@code pg_stat_activity.query_id}: 14+ (filled when compute_query_id is on)</li>
  * <li>{@code pg_terminate_backend(pid, timeout)}: 14+ (waits for the backend to exit)</li>
- * <li>{@code to_regclass(text)}: 16+; before that {@code to_regclass(cstring)}</li>
  * </ul>
  */
 final class PostgresSql {
 
     static final int V13 = 130000;
     static final int V14 = 140000;
-    static final int V16 = 160000;
 
     /**
      * A session's incarnation: backend_start in epoch microseconds. Always computed by the server,
@@ -104,14 +102,15 @@ final class PostgresSql {
     /** Is the session (same pid and incarnation) still there? Parameters: pid, incarnation. */
     static final String STILL_THERE = "SELECT 1 FROM pg_stat_activity AS a WHERE a.pid = ? AND " + INCARNATION + " = ?";
 
-    /** Sessions holding a granted lock on a relation of the current database. Parameter: the table name. */
-    static String lockHolders(int versionNum) {
-        String regclass = versionNum >= V16 ? "to_regclass(?)" : "to_regclass(CAST(? AS text)::cstring)";
-        return "SELECT r.oid, l.pid FROM (SELECT " + regclass + "::oid AS oid) AS r"
+    /**
+     * Sessions holding a granted lock on a relation of the current database; one row with a NULL oid when
+     * the name resolves to nothing. Parameter: the table name, resolved by to_regclass(text) (9.6+) with
+     * the connection's search_path, never spliced into the SQL.
+     */
+    static final String LOCK_HOLDERS = "SELECT r.oid, l.pid FROM (SELECT to_regclass(?)::oid AS oid) AS r"
                 + " LEFT JOIN pg_locks AS l ON l.locktype = 'relation' AND l.granted AND l.relation = r.oid"
                 + " AND l.database = (SELECT d.oid FROM pg_database AS d WHERE d.datname = current_database())"
                 + " AND l.pid IS NOT NULL";
-    }
 
     /** Who we are and what we may do; one row. */
     static String account(int versionNum) {

@@ -273,7 +273,7 @@ public final class PostgresTarget implements TargetConnection {
         if (table == null || table.isBlank()) {
             throw new IllegalArgumentException("missing table name; expected table or schema.table");
         }
-        try (PreparedStatement ps = connection.prepareStatement(PostgresSql.lockHolders(versionNum))) {
+        try (PreparedStatement ps = connection.prepareStatement(PostgresSql.LOCK_HOLDERS)) {
             ps.setString(1, table);
             Set<SessionRef> holders = new LinkedHashSet<>();
             boolean found = false;

@@ -52,9 +52,9 @@ class PostgresSqlTest {
     }
 
     @Test
-    void lockHoldersResolveTheTableByVersion() {
-        assertThat(PostgresSql.lockHolders(150000)).contains("to_regclass(CAST(? AS text)::cstring)");
-        assertThat(PostgresSql.lockHolders(160000)).contains("to_regclass(?)");
+    void lockHoldersBindTheTableNameAsAParameter() {
+        assertThat(PostgresSql.LOCK_HOLDERS).contains("to_regclass(?)").contains("l.granted")
+                .contains("l.locktype = 'relation'");
     }
 
     @Test

@@ -429,6 +429,18 @@ class PostgresTargetTest {
     }
 
     @Test
+    void aFilteredSnapshotReadsOnlyTheNamedSessions() throws Exception {
+        int pid = pid(victim("filtered"));
+        Snapshot only = target.snapshot(List.of(SessionRef.of(pid), SessionRef.of(1)));
+        assertThat(only.sessions()).extracting(Session::sessionId).containsExactly((long) pid);
+        assertThat(only.serverTime()).isNotNull();
+        Snapshot none = target.snapshot(List.of(SessionRef.of(1)));
+        assertThat(none.sessions()).isEmpty();
+        assertThat(none.serverTime()).isNotNull();
+        assertThat(target.capabilities()).containsEntry("terminateWaits", "true").containsEntry("queryId", "true");
+    }
+
+    @Test
     void lockHoldersOfAnUnknownTableSayWhichTable() {
         assertThatThrownBy(() -> target.lockHolders("no_such_table_here"))
                 .isInstanceOf(TargetException.class).hasMessageContaining("no_such_table_here");
