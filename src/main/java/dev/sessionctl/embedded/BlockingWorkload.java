@@ -58,13 +58,15 @@ public final class BlockingWorkload implements AutoCloseable {
     private final List<Statement> inFlight = Collections.synchronizedList(new ArrayList<>());
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger finished = new AtomicInteger();
+    /** Blocked sessions whose statements have returned, successfully or not. */
+    private final AtomicInteger ended = new AtomicInteger();
+    private int submitted;
     private final ExecutorService threads;
     private final List<Long> waiterIds = new ArrayList<>();
     private Connection blocker;
     private long blockerId = -1;
     private long secondLevelId = -1;
     private int blockedSessions;
-    private CountDownLatch done;
 
     private BlockingWorkload(String url, String user, String password, String table, Duration lockWait)
             throws SQLException {
@@ -141,7 +143,6 @@ public final class BlockingWorkload implements AutoCloseable {
             st.executeUpdate(updateRow(1));
         }
         blockedSessions = waiters + (secondLevel ? 1 : 0);
-        done = new CountDownLatch(blockedSessions);
         CountDownLatch sent = new CountDownLatch(blockedSessions);
         for (int i = 1; i <= waiters; i++) {
             Connection c = connect("sessionctl-demo-waiter-" + i);
@@ -174,6 +175,7 @@ public final class BlockingWorkload implements AutoCloseable {
     }
 
     private void submit(String name, Connection c, List<String> statements, CountDownLatch sent) {
+        submitted++;
         threads.submit(() -> {
             Statement st = null;
             try {
@@ -196,7 +198,7 @@ public final class BlockingWorkload implements AutoCloseable {
                 if (sent.getCount() > 0 && st == null) {
                     sent.countDown(); // could not even create the statement: do not keep start() waiting
                 }
-                done.countDown();
+                ended.incrementAndGet();
             }
         });
     }
@@ -233,12 +235,20 @@ public final class BlockingWorkload implements AutoCloseable {
 
     /** Waits up to {@code timeout} for every blocked session to end; true when all completed successfully. */
     public boolean awaitWaitersFinished(Duration timeout) {
-        try {
-            done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitEnded(blockedSessions, timeout);
         return allWaitersFinished();
+    }
+
+    private void awaitEnded(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (ended.get() < count && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Errors the blocked sessions got (lock wait timeout, terminated), one line each. */
@@ -259,13 +269,7 @@ public final class BlockingWorkload implements AutoCloseable {
                 // the blocker may already have been terminated: that is the point of the demo
             }
         }
-        if (done != null) {
-            try {
-                done.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        awaitEnded(submitted, Duration.ofSeconds(10));
         synchronized (inFlight) {
             for (Statement st : inFlight) {
                 try {

@@ -56,6 +56,7 @@ public final class PostgresTarget implements TargetConnection {
     private final String version;
     private final String currentUser;
     private final String currentUserQuoted;
+    private final int ownPid;
     private final long statementTimeoutMs;
     /** Sessions this connection told to terminate that had not gone when last seen: shown as TERMINATING. */
     private final Set<SessionKey> terminateSent = new HashSet<>();
@@ -70,7 +71,8 @@ public final class PostgresTarget implements TargetConnection {
         try (PreparedStatement ps = connection.prepareStatement(
                 "SELECT set_config('application_name', ?, false), set_config('statement_timeout', ?, false),"
                         + " set_config('lock_timeout', ?, false), current_setting('server_version_num')::int,"
-                        + " current_setting('server_version'), current_user, quote_ident(current_user)")) {
+                        + " current_setting('server_version'), current_user, quote_ident(current_user),"
+                        + " pg_backend_pid()")) {
             ps.setString(1, APPLICATION_NAME);
             ps.setString(2, Long.toString(statementTimeoutMs));
             ps.setString(3, Long.toString(lockTimeoutMs));
@@ -80,6 +82,7 @@ public final class PostgresTarget implements TargetConnection {
                 this.version = firstWord(rs.getString(5));
                 this.currentUser = rs.getString(6);
                 this.currentUserQuoted = rs.getString(7);
+                this.ownPid = rs.getInt(8);
             }
         }
         this.info = new TargetInfo(spec.name(), Engine.POSTGRESQL, version, spec.redactedUrl(), currentUser, 1);
@@ -328,6 +331,11 @@ public final class PostgresTarget implements TargetConnection {
             incarnation = incarnationOf(victim);
         } catch (IllegalArgumentException e) {
             return KillResult.of(key, action, KillOutcome.FAILED, null, e.getMessage());
+        }
+        if (victim.sessionId() == ownPid) {
+            // the guards already refuse this; the dialect refuses too, since ending it would cut our own line
+            return KillResult.refusedByGuard(key, action, "own-connection", "pid " + ownPid
+                    + " is sessionctl's own connection; nothing was done");
         }
         long timeoutMs = Math.max(0, timeout == null ? 0 : timeout.toMillis());
         String sql = PostgresSql.signal(action, versionNum);

@@ -337,6 +337,9 @@ class PostgresTargetTest {
         KillResult r = killer().killOne(me.key(), KillRequest.of(KillAction.TERMINATE));
         assertThat(r.outcome()).isEqualTo(KillOutcome.REFUSED_BY_GUARD);
         assertThat(r.guard()).isEqualTo("own-connection");
+        KillResult direct = target.execute(KillAction.TERMINATE, me, Duration.ofSeconds(1));
+        assertThat(direct.outcome()).isEqualTo(KillOutcome.REFUSED_BY_GUARD);
+        assertThat(direct.guard()).isEqualTo("own-connection");
         assertThat(target.snapshot().ownSessions()).containsExactly(own); // still connected, same backend
     }
 
