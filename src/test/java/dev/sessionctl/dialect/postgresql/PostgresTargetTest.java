@@ -330,6 +330,43 @@ class PostgresTargetTest {
     }
 
     @Test
+    void parallelWorkersHangUnderTheirLeaderAndAreNeverEnded() throws Exception {
+        PgTestSupport.exec(pg, "DROP TABLE IF EXISTS parallel_rows",
+                "CREATE TABLE parallel_rows AS SELECT g FROM generate_series(1, 2000) AS g", "ANALYZE parallel_rows");
+        Connection leader = victim("parallel-leader");
+        int leaderPid = pid(leader);
+        try (Statement st = leader.createStatement()) {
+            st.execute("SET max_parallel_workers_per_gather = 2");
+            st.execute("SET parallel_setup_cost = 0");
+            st.execute("SET parallel_tuple_cost = 0");
+            st.execute("SET min_parallel_table_scan_size = 0");
+        }
+        CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
+            try (Statement st = leader.createStatement()) {
+                st.execute("SELECT count(*) FROM parallel_rows WHERE pg_sleep(0.01) IS NOT NULL");
+                return "completed";
+            } catch (SQLException e) {
+                return e.getSQLState();
+            }
+        });
+        Snapshot snap = await("parallel workers of " + leaderPid, target::snapshot, x -> x.sessions().stream()
+                .anyMatch(s -> s.kind() == SessionKind.PARALLEL_WORKER));
+        List<Session> workers = snap.sessions().stream().filter(s -> s.kind() == SessionKind.PARALLEL_WORKER).toList();
+        GuardChain guards = GuardChain.standard(ProtectionPolicy.none());
+        for (Session worker : workers) {
+            assertThat(worker.backendType()).isEqualTo("parallel worker");
+            assertThat(worker.parent()).isEqualTo(SessionRef.of(leaderPid));
+            assertThat(guards.check(worker, snap)).get().extracting(GuardChain.Refusal::guard).isEqualTo("not-a-client");
+        }
+        assertThat(find(snap, leaderPid).orElseThrow().parent()).isNull();
+        // ending the statement means cancelling the leader, which takes its workers with it
+        Session leaderSession = find(snap, leaderPid).orElseThrow();
+        assertThat(target.execute(KillAction.CANCEL, leaderSession, Duration.ofSeconds(5)).outcome())
+                .isEqualTo(KillOutcome.CANCELLED);
+        assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo("57014");
+    }
+
+    @Test
     void theToolsOwnConnectionIsRefusedByTheGuard() {
         Snapshot snap = target.snapshot();
         SessionRef own = snap.ownSessions().iterator().next();
