@@ -367,6 +367,23 @@ class PostgresTargetTest {
     }
 
     @Test
+    void losingTheToolsOwnConnectionIsConnectionLostNotAFailedKill() throws Exception {
+        Connection c = victim("survivor");
+        int pid = pid(c);
+        Session s = awaitSession(target, pid, x -> x.state() == SessionState.IDLE, "idle");
+        int own = (int) target.snapshot().ownSessions().iterator().next().sessionId();
+        try (Statement st = victim("admin").createStatement()) {
+            st.execute("SELECT pg_terminate_backend(" + own + ", 5000)");
+        }
+        KillResult r = target.execute(KillAction.TERMINATE, s, Duration.ofSeconds(2));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.CONNECTION_LOST);
+        assertThat(r.errorCode()).matches("08.*|57P0.");
+        assertThatThrownBy(target::snapshot).isInstanceOf(TargetException.class)
+                .extracting(e -> ((TargetException) e).kind()).isEqualTo(TargetException.Kind.CONNECTION_LOST);
+        assertThat(alive(c)).isTrue();
+    }
+
+    @Test
     void theToolsOwnConnectionIsRefusedByTheGuard() {
         Snapshot snap = target.snapshot();
         SessionRef own = snap.ownSessions().iterator().next();
