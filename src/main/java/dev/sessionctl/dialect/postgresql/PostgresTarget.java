@@ -127,7 +127,9 @@ public final class PostgresTarget implements TargetConnection {
     private Snapshot read(Collection<SessionRef> only) {
         try (PreparedStatement ps = connection.prepareStatement(PostgresSql.snapshot(versionNum, only != null))) {
             if (only != null) {
-                Object[] pids = only.stream().map(r -> (int) r.sessionId()).toArray(Integer[]::new);
+                // a pid is an int4: larger ids cannot name a backend, so they are left out rather than wrapped
+                Object[] pids = only.stream().filter(r -> r.sessionId() <= Integer.MAX_VALUE)
+                        .map(r -> (int) r.sessionId()).toArray(Integer[]::new);
                 ps.setArray(1, connection.createArrayOf("int4", pids));
             }
             List<Session> sessions = new ArrayList<>();
@@ -331,6 +333,10 @@ public final class PostgresTarget implements TargetConnection {
             incarnation = incarnationOf(victim);
         } catch (IllegalArgumentException e) {
             return KillResult.of(key, action, KillOutcome.FAILED, null, e.getMessage());
+        }
+        if (victim.sessionId() > Integer.MAX_VALUE) {
+            return KillResult.of(key, action, KillOutcome.FAILED, null, "invalid PostgreSQL pid " + victim.sessionId()
+                    + "; expected a pid as listed by sessions (at most " + Integer.MAX_VALUE + "); nothing was done");
         }
         if (victim.sessionId() == ownPid) {
             // the guards already refuse this; the dialect refuses too, since ending it would cut our own line

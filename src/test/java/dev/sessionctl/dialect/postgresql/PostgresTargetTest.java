@@ -270,6 +270,11 @@ class PostgresTargetTest {
         assertThat(target.execute(KillAction.CANCEL, stale, Duration.ofSeconds(2)).outcome())
                 .isEqualTo(KillOutcome.IDENTITY_CHANGED);
 
+        Session outOfRange = Session.builder(new SessionKey("pg-test", 0, 4_294_967_296L + pid, live.key().incarnation()))
+                .build();
+        assertThat(target.execute(KillAction.TERMINATE, outOfRange, Duration.ofSeconds(2)).outcome())
+                .isEqualTo(KillOutcome.FAILED);
+
         KillResult viaKiller = killer().killOne(stale.key(), KillRequest.of(KillAction.TERMINATE));
         assertThat(viaKiller.outcome()).isEqualTo(KillOutcome.IDENTITY_CHANGED);
 
@@ -491,7 +496,7 @@ class PostgresTargetTest {
         Snapshot only = target.snapshot(List.of(SessionRef.of(pid), SessionRef.of(1)));
         assertThat(only.sessions()).extracting(Session::sessionId).containsExactly((long) pid);
         assertThat(only.serverTime()).isNotNull();
-        Snapshot none = target.snapshot(List.of(SessionRef.of(1)));
+        Snapshot none = target.snapshot(List.of(SessionRef.of(1), SessionRef.of(4_294_967_296L + pid)));
         assertThat(none.sessions()).isEmpty();
         assertThat(none.serverTime()).isNotNull();
         assertThat(target.capabilities()).containsEntry("terminateWaits", "true").containsEntry("queryId", "true");
