@@ -109,6 +109,10 @@ public final class OracleSimulator implements AutoCloseable {
             st.execute("CREATE VIEW SESSION_PRIVS AS SELECT PRIVILEGE FROM SIM_PRIVS WHERE USERNAME = @SIM_USER");
             st.execute("CREATE VIEW SESSION_ROLES AS SELECT ROLE FROM SIM_ROLES WHERE USERNAME = @SIM_USER");
             st.execute("CREATE ALIAS SYS_CONTEXT FOR '" + SimJdbc.class.getName() + ".sysContext'");
+            // OceanBase Oracle mode: GV$OB_PROCESSLIST (OceanBase docs, "GV$OB_PROCESSLIST"); USER and TIME quoted
+            st.execute("CREATE TABLE GV$OB_PROCESSLIST (SVR_IP VARCHAR2(46), SVR_PORT NUMBER, SQL_PORT NUMBER, ID NUMBER,"
+                    + " \"USER\" VARCHAR2(193), HOST VARCHAR2(128), DB VARCHAR2(128), TENANT VARCHAR2(128), COMMAND VARCHAR2(4096),"
+                    + " \"TIME\" NUMBER, STATE VARCHAR2(128), INFO VARCHAR2(4000), SQL_ID VARCHAR2(32), TRANS_ID NUMBER)");
             for (int i = 1; i <= instances; i++) {
                 st.execute("INSERT INTO GV$INSTANCE VALUES (" + i + ", " + i + ", 'ORCL" + i + "', '" + version + "')");
                 // the background processes every instance runs (Oracle Database Concepts, "Background Processes")
@@ -606,6 +610,86 @@ public final class OracleSimulator implements AutoCloseable {
         kill(new Caller(owner, caller.instance(), caller.sid()), caller.instance(), sid, serial, immediate);
     }
 
+    // ------------------------------------------------------------------ OceanBase Oracle mode
+
+    private long nextObId = 3221487600L;
+
+    /** A session in GV$OB_PROCESSLIST; returns its ID. */
+    public long obSession(String user, String host, String command, String info) {
+        long id = ++nextObId;
+        obSessionAt(id, user, host, command, info);
+        return id;
+    }
+
+    /** A session with a given ID (an ID reused by another connection). */
+    public void obSessionAt(long id, String user, String host, String command, String info) {
+        update("DELETE FROM GV$OB_PROCESSLIST WHERE ID = ?", id);
+        update("INSERT INTO GV$OB_PROCESSLIST VALUES ('10.0.0.5', 2882, 2881, ?, ?, ?, 'APP', 'obora', ?, 12, ?, ?, ?, 0)",
+                id, user.toUpperCase(Locale.ROOT), host, command, "Sleep".equals(command) ? "SLEEP" : "ACTIVE", info,
+                info == null ? "" : "2E175335D36600B7A8EC72C5094888DD");
+    }
+
+    public boolean obExists(long id) {
+        return count("SELECT COUNT(*) FROM GV$OB_PROCESSLIST WHERE ID = ?", id) > 0;
+    }
+
+    public String obCommand(long id) {
+        try (PreparedStatement ps = admin.prepareStatement("SELECT COMMAND FROM GV$OB_PROCESSLIST WHERE ID = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A connection to an OceanBase Oracle-mode tenant: its own GV$OB_PROCESSLIST row, SHOW VARIABLES answered. */
+    public Connection connectOceanBase(String user) {
+        long id = obSession(user, "127.0.0.1:40000", "Query", "SELECT 1 FROM DUAL");
+        try {
+            Connection real = DriverManager.getConnection(url, "sim", "");
+            try (Statement st = real.createStatement()) {
+                st.execute("SET @SIM_INST = 1");
+                st.execute("SET @SIM_SID = " + id);
+                st.execute("SET @SIM_USER = '" + user.toUpperCase(Locale.ROOT).replace("'", "''") + "'");
+            }
+            return SimJdbc.connection(this, real, new Caller(user.toUpperCase(Locale.ROOT), 1, id), true);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final Pattern OB_KILL = Pattern.compile("(?i)^\\s*ALTER\\s+SYSTEM\\s+KILL\\s+SESSION\\s+'\\s*(\\d+)\\s*(?:,\\s*\\d+\\s*)?'\\s*(IMMEDIATE)?\\s*;?\\s*$");
+    private static final Pattern OB_KILL_QUERY = Pattern.compile("(?i)^\\s*KILL\\s+QUERY\\s+(\\d+)\\s*;?\\s*$");
+
+    /**
+     * OceanBase Oracle mode: ALTER SYSTEM KILL SESSION 'id' ends the session; a serial# and IMMEDIATE
+     * are accepted and ignored (OceanBase docs, ALTER SYSTEM KILL SESSION); KILL QUERY id stops the
+     * statement. Simulator assumption (not documented): an unknown id raises an error (code 5065 here).
+     */
+    synchronized void oceanBase(Caller caller, String sql) throws SQLException {
+        recordIntercepted(sql.trim());
+        Matcher m;
+        if ((m = OB_KILL.matcher(sql)).matches()) {
+            requirePrivilege(caller, "ALTER SYSTEM");
+            long id = Long.parseLong(m.group(1));
+            if (!obExists(id)) {
+                throw SimJdbc.ora(5065, "Unknown thread id");
+            }
+            update("DELETE FROM GV$OB_PROCESSLIST WHERE ID = ?", id);
+        } else if ((m = OB_KILL_QUERY.matcher(sql)).matches()) {
+            requirePrivilege(caller, "ALTER SYSTEM");
+            long id = Long.parseLong(m.group(1));
+            if (!obExists(id)) {
+                throw SimJdbc.ora(5065, "Unknown thread id");
+            }
+            update("UPDATE GV$OB_PROCESSLIST SET COMMAND = 'Sleep', STATE = 'SLEEP', INFO = NULL WHERE ID = ?", id);
+        } else {
+            throw SimJdbc.ora(900, "invalid SQL statement");
+        }
+    }
+
     // ------------------------------------------------------------------ internals
 
     private Map<String, Object> row(int inst, long sid) throws SQLException {
@@ -724,7 +808,7 @@ public final class OracleSimulator implements AutoCloseable {
                 st.execute("SET @SIM_SID = " + own.sid());
                 st.execute("SET @SIM_USER = '" + own.user().replace("'", "''") + "'");
             }
-            return SimJdbc.connection(this, real, new Caller(own.user(), instance, own.sid()));
+            return SimJdbc.connection(this, real, new Caller(own.user(), instance, own.sid()), false);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

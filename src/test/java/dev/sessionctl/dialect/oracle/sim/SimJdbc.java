@@ -59,9 +59,9 @@ public final class SimJdbc {
         }
     }
 
-    static Connection connection(OracleSimulator sim, Connection real, OracleSimulator.Caller caller) {
+    static Connection connection(OracleSimulator sim, Connection real, OracleSimulator.Caller caller, boolean oceanBase) {
         return (Connection) Proxy.newProxyInstance(SimJdbc.class.getClassLoader(), new Class<?>[] {Connection.class},
-                new ConnectionHandler(sim, real, caller));
+                new ConnectionHandler(sim, real, caller, oceanBase));
     }
 
     static OracleSimulator.Caller callerOf(Connection c) {
@@ -76,7 +76,7 @@ public final class SimJdbc {
         }
     }
 
-    private record ConnectionHandler(OracleSimulator sim, Connection real, OracleSimulator.Caller caller)
+    private record ConnectionHandler(OracleSimulator sim, Connection real, OracleSimulator.Caller caller, boolean oceanBase)
             implements InvocationHandler {
 
         @Override
@@ -85,7 +85,7 @@ public final class SimJdbc {
                 case "createStatement" -> {
                     Statement st = (Statement) SimJdbc.invoke(real, m, args);
                     return Proxy.newProxyInstance(SimJdbc.class.getClassLoader(), new Class<?>[] {Statement.class},
-                            new StatementHandler(sim, st, caller, (Connection) proxy));
+                            new StatementHandler(sim, st, caller, (Connection) proxy, oceanBase));
                 }
                 case "prepareStatement", "prepareCall" -> {
                     String sql = (String) args[0];
@@ -96,7 +96,9 @@ public final class SimJdbc {
                         return Proxy.newProxyInstance(SimJdbc.class.getClassLoader(), new Class<?>[] {type},
                                 new CallHandler(sim, caller, sql, (Connection) proxy));
                     }
-                    checkDictionary(sim, caller, sql);
+                    if (!oceanBase) {
+                        checkDictionary(sim, caller, sql);
+                    }
                     return SimJdbc.invoke(real, m, args);
                 }
                 case "toString" -> {
@@ -115,7 +117,8 @@ public final class SimJdbc {
         }
     }
 
-    private record StatementHandler(OracleSimulator sim, Statement real, OracleSimulator.Caller caller, Connection owner)
+    private record StatementHandler(OracleSimulator sim, Statement real, OracleSimulator.Caller caller, Connection owner,
+                                    boolean oceanBase)
             implements InvocationHandler {
 
         @Override
@@ -123,11 +126,22 @@ public final class SimJdbc {
             String name = m.getName();
             if ((name.equals("execute") || name.equals("executeUpdate") || name.equals("executeQuery") || name.equals("executeLargeUpdate"))
                     && args != null && args.length >= 1 && args[0] instanceof String sql) {
-                if (sql.trim().toUpperCase(Locale.ROOT).startsWith("ALTER SYSTEM")) {
+                String upper = sql.trim().toUpperCase(Locale.ROOT);
+                if (oceanBase && (upper.startsWith("ALTER SYSTEM") || upper.startsWith("KILL"))) {
+                    sim.oceanBase(caller, sql);
+                    return name.equals("execute") ? Boolean.FALSE : name.equals("executeLargeUpdate") ? 0L : 0;
+                }
+                if (oceanBase && upper.startsWith("SHOW VARIABLES LIKE 'OB_COMPATIBILITY_MODE'")) {
+                    // H2 has no SHOW VARIABLES: answer as an Oracle-mode OceanBase tenant does (minimal rewrite)
+                    return real.executeQuery("SELECT 'ob_compatibility_mode' AS VARIABLE_NAME, 'ORACLE' AS \"VALUE\" FROM DUAL");
+                }
+                if (upper.startsWith("ALTER SYSTEM")) {
                     sim.alterSystem(caller, sql);
                     return name.equals("execute") ? Boolean.FALSE : name.equals("executeLargeUpdate") ? 0L : 0;
                 }
-                checkDictionary(sim, caller, sql);
+                if (!oceanBase) {
+                    checkDictionary(sim, caller, sql);
+                }
             }
             if (name.equals("getConnection")) {
                 return owner;
