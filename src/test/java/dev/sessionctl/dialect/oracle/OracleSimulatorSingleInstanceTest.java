@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 /**
  * SIMULATOR TESTS (no Oracle server runs here): the dialect's real SQL runs on H2 in Oracle mode,
  * ALTER SYSTEM is applied by {@link OracleSimulator} following Oracle's documented semantics. The
- * same scenarios run against a real Oracle Free in {@link OracleFreeContainerIT} when Docker exists.
+ * same scenarios run against a real Oracle Free in {@link OracleFreeContainerTest} when Docker exists.
  */
 @Tag("simulator")
 @DisplayName("Oracle single instance [simulator]")
