@@ -104,6 +104,19 @@ public final class SimJdbc {
                 case "toString" -> {
                     return "SimConnection[" + caller + "]";
                 }
+                case "getMetaData" -> {
+                    // the product name and version the thin driver reports, so detection by metadata works
+                    java.sql.DatabaseMetaData md = real.getMetaData();
+                    return Proxy.newProxyInstance(SimJdbc.class.getClassLoader(), new Class<?>[] {java.sql.DatabaseMetaData.class},
+                            (p, mm, a) -> switch (mm.getName()) {
+                                case "getDatabaseProductName" -> oceanBase ? "OceanBase" : "Oracle";
+                                case "getDatabaseProductVersion" -> (oceanBase ? "OceanBase 4.2.1 (Oracle mode)" : "Oracle Database " + sim.version());
+                                case "getDatabaseMajorVersion" -> sim.majorVersion();
+                                case "getDatabaseMinorVersion" -> 0;
+                                case "getConnection" -> proxy;
+                                default -> SimJdbc.invoke(md, mm, a);
+                            });
+                }
                 default -> {
                     return SimJdbc.invoke(real, m, args);
                 }
