@@ -601,6 +601,13 @@ public class OracleTarget implements TargetConnection {
         }
         Observed o = now.get();
         String progress = o.undoBlocks() == null ? "" : "; " + o.undoBlocks() + " undo blocks left to roll back";
+        if ("KILLED".equals(o.status()) && o.undoBlocks() == null) {
+            // an inactive session: rolled back and its locks released; Oracle keeps the row until the
+            // client's next call, which gets ORA-00028 (Administrator's Guide, "Terminating an Inactive Session")
+            return KillResult.of(key, action, KillOutcome.MARKED_FOR_KILL, statement, "session " + key.printable()
+                    + " is marked KILLED: nothing left to roll back, its locks are released; Oracle removes the row"
+                    + " when its client next calls (the client then gets ORA-00028)");
+        }
         if ("KILLED".equals(o.status())) {
             return KillResult.of(key, action, KillOutcome.MARKED_FOR_KILL, statement, "session " + key.printable()
                     + " is marked KILLED and cleaning up" + progress + "; do not kill it again, follow its rollback");

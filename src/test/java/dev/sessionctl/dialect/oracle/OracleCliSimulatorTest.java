@@ -79,10 +79,14 @@ class OracleCliSimulatorTest {
         assertThat(dry.out()).contains("ALTER SYSTEM KILL SESSION '" + blocker.sid() + "," + blocker.serial() + "'");
         assertThat(sim.status(blocker)).isEqualTo("INACTIVE");
 
-        Run kill = cli("kill", blocker.key(), "--yes", "--wait");
+        Run kill = cli("kill", blocker.key(), "--yes", "--wait", "--wait-timeout", "1s");
         assertThat(kill.code()).as(kill.out() + kill.err()).isEqualTo(ExitCode.OK);
-        assertThat(sim.status(blocker)).isNull();
+        assertThat(kill.out()).contains("marked-for-kill");
+        // idle in transaction: rolled back and locks released at once; the row waits for the client's next call
+        assertThat(sim.status(blocker)).isEqualTo("KILLED");
         assertThat(sim.blockingSession(waiter)).isNull();
+        sim.clientCalls(blocker);
+        assertThat(sim.status(blocker)).isNull();
 
         Run doctor = cli("doctor");
         assertThat(doctor.code()).as(doctor.err()).isZero();

@@ -79,6 +79,7 @@ class OracleSimulatorRacTest {
     @DisplayName("KILL SESSION names the owning instance with ,@2 and Oracle routes it there")
     void killOnOtherInstance() {
         SimSession remote = sim.session(2, "APP");
+        sim.runs(remote, "8vu7s907prbgr", "SELECT * FROM big");
         SimSession sameSid = sim.sessionAt(1, remote.sid(), "APP"); // the same SID exists on instance 1 too
         KillResult r = killer().killOne(key(remote), KillRequest.of(KillAction.TERMINATE_IMMEDIATE));
         assertThat(r.statement()).isEqualTo("ALTER SYSTEM KILL SESSION '" + remote.sid() + "," + remote.serial() + ",@2' IMMEDIATE");
@@ -127,6 +128,7 @@ class OracleSimulatorRacTest {
         SimSession old = sim.session(2, "APP");
         Session view = target.snapshot().find(new SessionRef(2, old.sid())).orElseThrow();
         killer().killOne(key(old), KillRequest.of(KillAction.TERMINATE));
+        sim.clientCalls(old);
         SimSession reused = sim.sessionAt(2, old.sid(), "APP");
         KillResult r = target.execute(KillAction.TERMINATE, view, Duration.ofSeconds(5));
         assertThat(r.outcome()).isEqualTo(KillOutcome.IDENTITY_CHANGED);

@@ -80,6 +80,7 @@ class OracleSimulatorRdsTest {
             SessionKiller killer = new SessionKiller(rds, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
 
             SimSession a = sim.session(1, "APP");
+            sim.runs(a, "8vu7s907prbgr", "SELECT * FROM big");
             KillResult r = killer.killOne(key(a), KillRequest.of(KillAction.TERMINATE_IMMEDIATE));
             assertThat(r.outcome()).isEqualTo(KillOutcome.TERMINATED);
             assertThat(r.statement()).isEqualTo("BEGIN rdsadmin.rdsadmin_util.kill(sid => " + a.sid() + ", serial => "
@@ -147,6 +148,7 @@ class OracleSimulatorRdsTest {
         try (s) {
             s.grant("DEV", "EXECUTE APPADM.KILL_MY_SESSION").grantRole("DEV", "SELECT_CATALOG_ROLE");
             SimSession mine = s.session(1, "DEV");
+            s.runs(mine, "8vu7s907prbgr", "SELECT * FROM big");
             SimSession theirs = s.session(1, "OTHER");
             TargetSpec spec = spec(Map.of("selfServiceProcedure", "appadm.kill_my_session", "variant", "standard"));
             try (OracleTarget dev = (OracleTarget) new OracleDialect().open(s.connect("DEV", 1), spec)) {

@@ -123,9 +123,10 @@ class OracleSimulatorSingleInstanceTest {
     }
 
     @Test
-    @DisplayName("terminate an idle blocker: KILL SESSION, row gone, waiter released, verified")
-    void terminateIdleBlocker() {
+    @DisplayName("terminate an active blocker: KILL SESSION, row gone, waiter released, verified")
+    void terminateActiveBlocker() {
         SimSession blocker = sim.session(1, "APP");
+        sim.runs(blocker, "4ztz048yfq32s", "UPDATE orders SET total = total * 1.1");
         sim.transaction(blocker, 10);
         SimSession waiter = sim.session(1, "APP");
         sim.blocks(blocker, waiter);
@@ -143,9 +144,36 @@ class OracleSimulatorSingleInstanceTest {
     }
 
     @Test
+    @DisplayName("terminate an idle-in-transaction blocker: KILLED, rolled back, locks released, row gone at the client's next call")
+    void terminateIdleBlocker() {
+        SimSession blocker = sim.session(1, "APP");
+        sim.transaction(blocker, 10);
+        sim.locks(blocker, "APP", "ORDERS");
+        SimSession waiter = sim.session(1, "APP");
+        sim.blocks(blocker, waiter);
+
+        KillResult r = killer().killOne(key(blocker), KillRequest.of(KillAction.TERMINATE));
+
+        assertThat(r.outcome()).isEqualTo(KillOutcome.MARKED_FOR_KILL);
+        assertThat(r.errorCode()).isNull();
+        assertThat(r.message()).contains("nothing left to roll back").contains("ORA-00028");
+        assertThat(sim.status(blocker)).isEqualTo("KILLED");
+        assertThat(sim.undoBlocks(blocker)).isNull();
+        assertThat(sim.lockCount(blocker)).isZero();
+        assertThat(sim.blockingSession(waiter)).isNull();
+        Session killed = find(target.snapshot(), blocker);
+        assertThat(killed.state()).isEqualTo(SessionState.TERMINATING);
+        assertThat(target.snapshot().sessions()).noneMatch(s -> s.blockedBy().contains(killed.ref()));
+
+        sim.clientCalls(blocker);
+        assertThat(target.snapshot().find(killed.ref())).isEmpty();
+    }
+
+    @Test
     @DisplayName("large transaction: ORA-00031 -> MARKED_FOR_KILL, KILLED while rolling back, progress, then gone")
     void largeTransactionIsMarkedForKillAndRollsBack() {
         SimSession big = sim.session(1, "BATCH");
+        sim.runs(big, "0w2qpuc6u2zsp", "UPDATE orders SET archived = 1");
         sim.transaction(big, 1000);
         sim.locks(big, "APP", "ORDERS");
         SimSession waiter = sim.session(1, "APP");
@@ -221,7 +249,8 @@ class OracleSimulatorSingleInstanceTest {
         sim.commit(old);
         // the old session ends and a new one gets the same SID with a new SERIAL#
         KillResult end = killer().killOne(key(old), KillRequest.of(KillAction.TERMINATE));
-        assertThat(end.outcome()).isEqualTo(KillOutcome.TERMINATED);
+        assertThat(end.outcome()).isEqualTo(KillOutcome.MARKED_FOR_KILL);
+        sim.clientCalls(old);
         SimSession reused = sim.sessionAt(1, old.sid(), "OTHER");
         assertThat(reused.serial()).isNotEqualTo(old.serial());
 

@@ -62,6 +62,7 @@ public final class OracleSimulator implements AutoCloseable {
     private long nextObjectId = 70000;
     private long nextSpid = 31000;
     private final Set<String> pendingPostTransaction = new HashSet<>();
+    private final Set<String> awaitingClientCall = new HashSet<>();
     private final List<String> intercepted = Collections.synchronizedList(new ArrayList<>());
 
     /** @param instances 1 for a single-instance database, 2 or more for RAC */
@@ -410,20 +411,24 @@ public final class OracleSimulator implements AutoCloseable {
      */
     public synchronized void tick() {
         List<long[]> rolling = new ArrayList<>();
-        try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SELECT s.INST_ID, s.SID, t.USED_UBLK"
-                + " FROM GV$SESSION s LEFT JOIN GV$TRANSACTION t ON t.ADDR = s.TADDR AND t.INST_ID = s.INST_ID"
+        List<String> saddrs = new ArrayList<>();
+        try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SELECT s.INST_ID, s.SID, t.USED_UBLK, s.SADDR"
+                + " FROM GV$SESSION s JOIN GV$TRANSACTION t ON t.ADDR = s.TADDR AND t.INST_ID = s.INST_ID"
                 + " WHERE s.STATUS = 'KILLED'")) {
             while (rs.next()) {
-                long undo = rs.getLong(3);
-                rolling.add(new long[] {rs.getLong(1), rs.getLong(2), rs.wasNull() ? 0 : undo});
+                rolling.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)});
+                saddrs.add(rs.getString(4));
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        for (long[] r : rolling) {
+        for (int i = 0; i < rolling.size(); i++) {
+            long[] r = rolling.get(i);
             int inst = (int) r[0];
             long left = r[2] - ROLLBACK_BLOCKS_PER_TICK;
-            if (left <= 0) {
+            if (left <= 0 && awaitingClientCall.contains(saddrs.get(i))) {
+                endTransaction(inst, r[1]); // rolled back, locks released; the row waits for the client's next call
+            } else if (left <= 0) {
                 removeSession(inst, r[1]);
             } else {
                 update("UPDATE GV$TRANSACTION SET USED_UBLK = ?, USED_UREC = ? WHERE INST_ID = ? AND ADDR ="
@@ -505,22 +510,47 @@ public final class OracleSimulator implements AutoCloseable {
             // already marked: Oracle answers ORA-00031 again (ORA-00031 playbook: "do not re-kill")
             throw SimJdbc.ora(31, "session marked for kill");
         }
+        boolean inactive = !"ACTIVE".equals(row.get("STATUS"));
+        if (inactive) {
+            // "When an inactive session has been terminated, the STATUS of the session in the V$SESSION
+            // view is KILLED. The row for the terminated session is removed from V$SESSION after the user
+            // attempts to use the session again and receives the ORA-00028 message."
+            // (Administrator's Guide, "Terminating an Inactive Session"): see clientCalls().
+            awaitingClientCall.add((String) row.get("SADDR"));
+        }
         long undo = undo(inst, sid);
         if (undo > ROLLBACK_BLOCKS_PER_TICK) {
             // The rollback outlasts the wait: status KILLED, rollback continues (tick()). Without
             // IMMEDIATE the issuer waits (up to 60 s) and then gets ORA-00031 "session marked for kill"
-            // (Administrator's Guide, "Terminating an Active Session"); with IMMEDIATE control returns
-            // at once while the rollback goes on (SQL Language Reference, ALTER SYSTEM, IMMEDIATE).
-            update("UPDATE GV$SESSION SET STATUS = 'KILLED', SERVER = 'PSEUDO' WHERE INST_ID = ? AND SID = ?", inst, sid);
+            // (Administrator's Guide, "Terminating an Active Session": "marked to be terminated", status
+            // KILLED); with IMMEDIATE control returns at once while the rollback goes on (SQL Language
+            // Reference, ALTER SYSTEM, IMMEDIATE).
+            update("UPDATE GV$SESSION SET STATUS = 'KILLED' WHERE INST_ID = ? AND SID = ?", inst, sid);
             if (!immediate) {
                 throw SimJdbc.ora(31, "session marked for kill");
             }
             return;
         }
-        // Small or no transaction: rolled back within the wait, resources released, row removed
-        // ("When a session is terminated, any active transactions of the session are rolled back,
-        // and resources held by the session (such as locks and memory areas) are immediately released").
-        removeSession(inst, sid);
+        // Small or no transaction: rolled back within the wait, resources released ("When a session is
+        // terminated, any active transactions of the session are rolled back, and resources held by the
+        // session (such as locks and memory areas) are immediately released").
+        if (inactive) {
+            endTransaction(inst, sid);
+            update("UPDATE GV$SESSION SET STATUS = 'KILLED' WHERE INST_ID = ? AND SID = ?", inst, sid);
+        } else {
+            removeSession(inst, sid); // an active session gets ORA-00028 at once and is gone
+        }
+    }
+
+    /**
+     * The client of a KILLED inactive session makes its next call: it receives ORA-00028 and the row
+     * is removed from V$SESSION (Administrator's Guide, "Terminating an Inactive Session").
+     */
+    public void clientCalls(SimSession s) {
+        if ("KILLED".equals(status(s)) && undoBlocks(s) == null) {
+            awaitingClientCall.remove(s.saddr());
+            removeSession(s.instance(), s.sid());
+        }
     }
 
     void disconnect(Caller caller, int inst, long sid, long serial, boolean postTransaction) throws SQLException {
@@ -535,7 +565,7 @@ public final class OracleSimulator implements AutoCloseable {
             // IMMEDIATE: "disconnects the session and recovers the entire session state immediately,
             // without waiting for ongoing transactions to complete": the server process is gone, the
             // rollback of a large transaction still runs (shown as KILLED until done).
-            update("UPDATE GV$SESSION SET STATUS = 'KILLED', SERVER = 'PSEUDO', PADDR = NULL WHERE INST_ID = ? AND SID = ?",
+            update("UPDATE GV$SESSION SET STATUS = 'KILLED', PADDR = NULL WHERE INST_ID = ? AND SID = ?",
                     inst, sid);
             return;
         }
