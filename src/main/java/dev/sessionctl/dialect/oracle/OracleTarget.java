@@ -241,13 +241,15 @@ public class OracleTarget implements TargetConnection {
     public Snapshot snapshot() {
         try {
             Clock clock = clock();
-            List<Session> sessions = new ArrayList<>();
+            // one row per session even if a join repeats it (V$SQL seen from CDB$ROOT lists a cursor per container)
+            Map<SessionRef, Session> sessions = new LinkedHashMap<>();
             try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(snapshotSql())) {
                 while (rs.next()) {
-                    sessions.add(readSession(rs, clock));
+                    Session s = readSession(rs, clock);
+                    sessions.putIfAbsent(s.ref(), s);
                 }
             }
-            return new Snapshot(spec.name(), engine, versionText, clock.now(), sessions,
+            return new Snapshot(spec.name(), engine, versionText, clock.now(), List.copyOf(sessions.values()),
                     Set.of(new SessionRef(ownInstance, ownSid)));
         } catch (SQLException e) {
             throw OracleErrors.translate(e, "reading " + view("SESSION") + " on " + spec.name());

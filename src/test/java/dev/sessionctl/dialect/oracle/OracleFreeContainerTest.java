@@ -76,7 +76,9 @@ class OracleFreeContainerTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (true) {
             try (Connection c = system()) {
-                break;
+                if (c.isValid(10)) {
+                    break;
+                }
             } catch (SQLException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Oracle Free did not accept connections within 10 minutes", e);
