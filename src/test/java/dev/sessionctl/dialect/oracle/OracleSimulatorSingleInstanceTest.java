@@ -45,12 +45,14 @@ class OracleSimulatorSingleInstanceTest {
             Map.of(), ProtectionPolicy.none());
 
     OracleSimulator sim;
+    java.sql.Connection ownConnection;
     OracleTarget target;
 
     @BeforeEach
     void start() throws Exception {
         sim = new OracleSimulator(1).dba("SESSIONCTL");
-        target = (OracleTarget) new OracleDialect().open(sim.connect("SESSIONCTL", 1), SPEC);
+        ownConnection = sim.connect("SESSIONCTL", 1);
+        target = (OracleTarget) new OracleDialect().open(ownConnection, SPEC);
     }
 
     @AfterEach
@@ -437,6 +439,28 @@ class OracleSimulatorSingleInstanceTest {
                 "end sessions (ALTER SYSTEM)", "instances", "version", "Amazon RDS", "OceanBase");
         assertThat(d.allOk()).isTrue();
         assertThat(d.checks().get(0).detail()).contains("SELECT_CATALOG_ROLE");
+    }
+
+    @Test
+    @DisplayName("our own connection lost: ORA-00028 / ORA-03113 -> CONNECTION_LOST, nothing claimed")
+    void ownConnectionLost() throws Exception {
+        SimSession victim = sim.session(1, "APP");
+        Session seen = find(target.snapshot(), victim);
+        try (java.sql.Connection c = sim.connect("SESSIONCTL", 1);
+             OracleTarget second = (OracleTarget) new OracleDialect().open(c, SPEC)) {
+            sim.killConnection(c); // a colleague kills sessionctl's session
+            KillResult r = second.execute(KillAction.TERMINATE, seen, Duration.ofSeconds(5));
+            assertThat(r.outcome()).isEqualTo(KillOutcome.CONNECTION_LOST);
+            assertThat(r.errorCode()).isEqualTo("ORA-00028");
+            assertThatThrownBy(second::snapshot).isInstanceOfSatisfying(TargetException.class,
+                    e -> assertThat(e.kind()).isEqualTo(TargetException.Kind.CONNECTION_LOST));
+        }
+        sim.dropConnection(sim.connect("SESSIONCTL", 1)); // unrelated connection: the main target still works
+        sim.dropConnection(ownConnection);
+        KillResult lost = killer().killOne(key(victim), KillRequest.of(KillAction.TERMINATE));
+        assertThat(lost.outcome()).isEqualTo(KillOutcome.CONNECTION_LOST);
+        assertThat(lost.errorCode()).isEqualTo("ORA-03113");
+        assertThat(sim.status(victim)).isEqualTo("INACTIVE");
     }
 
     @Test

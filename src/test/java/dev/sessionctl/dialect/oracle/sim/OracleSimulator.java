@@ -640,6 +640,35 @@ public final class OracleSimulator implements AutoCloseable {
         kill(new Caller(owner, caller.instance(), caller.sid()), caller.instance(), sid, serial, immediate);
     }
 
+    // ------------------------------------------------------------------ losing the tool's own connection
+
+    private final Map<String, Integer> brokenConnections = new HashMap<>();
+
+    /**
+     * Someone kills the tool's own session: its next call gets ORA-00028 "your session has been
+     * killed", later calls ORA-01012 "not logged on" (Administrator's Guide, "Terminating an Active Session").
+     */
+    public void killConnection(Connection c) {
+        brokenConnections.put(SimJdbc.callerOf(c).toString(), 28);
+    }
+
+    /** The network drops: every call gets ORA-03113 "end-of-file on communication channel". */
+    public void dropConnection(Connection c) {
+        brokenConnections.put(SimJdbc.callerOf(c).toString(), 3113);
+    }
+
+    synchronized void checkAlive(Caller caller) throws SQLException {
+        Integer code = brokenConnections.get(caller.toString());
+        if (code == null) {
+            return;
+        }
+        if (code == 28) {
+            brokenConnections.put(caller.toString(), 1012);
+            throw SimJdbc.ora(28, "your session has been killed");
+        }
+        throw code == 1012 ? SimJdbc.ora(1012, "not logged on") : SimJdbc.ora(3113, "end-of-file on communication channel");
+    }
+
     // ------------------------------------------------------------------ OceanBase Oracle mode
 
     private long nextObId = 3221487600L;

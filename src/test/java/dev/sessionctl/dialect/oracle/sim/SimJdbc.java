@@ -88,6 +88,7 @@ public final class SimJdbc {
                             new StatementHandler(sim, st, caller, (Connection) proxy, oceanBase));
                 }
                 case "prepareStatement", "prepareCall" -> {
+                    sim.checkAlive(caller);
                     String sql = (String) args[0];
                     Matcher rds = RDSADMIN.matcher(sql);
                     Matcher self = SELF_SERVICE.matcher(sql);
@@ -137,6 +138,9 @@ public final class SimJdbc {
         @Override
         public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
             String name = m.getName();
+            if (name.startsWith("execute")) {
+                sim.checkAlive(caller);
+            }
             if ((name.equals("execute") || name.equals("executeUpdate") || name.equals("executeQuery") || name.equals("executeLargeUpdate"))
                     && args != null && args.length >= 1 && args[0] instanceof String sql) {
                 String upper = sql.trim().toUpperCase(Locale.ROOT);
@@ -190,6 +194,7 @@ public final class SimJdbc {
                     return null;
                 }
                 case "execute", "executeUpdate" -> {
+                    sim.checkAlive(caller);
                     run();
                     return name.equals("execute") ? Boolean.FALSE : 0;
                 }
