@@ -1,5 +1,6 @@
 package dev.sessionctl.dialect.oracle;
 
+import dev.sessionctl.dialect.SqlErrors;
 import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillResult;
@@ -216,7 +217,7 @@ public class OceanBaseOracleTarget implements TargetConnection {
                 }
             }
             return KillResult.of(key, action, o, statement, "acting on session " + key.sessionId() + " failed: "
-                    + dev.sessionctl.dialect.SqlErrors.firstLine(e.getMessage()))
+                    + SqlErrors.firstLine(e.getMessage()))
                     .withErrorCode(OracleErrors.label(e.getErrorCode()))
                     .withFix(o == KillOutcome.REFUSED_PRIVILEGE ? "GRANT ALTER SYSTEM TO <user>;  -- OceanBase Oracle mode" : null);
         }
@@ -241,7 +242,7 @@ public class OceanBaseOracleTarget implements TargetConnection {
             items.add(DoctorReport.Item.ok("read session list", rs.getInt(1) + " sessions visible in GV$OB_PROCESSLIST"));
         } catch (SQLException e) {
             items.add(DoctorReport.Item.missing("read session list", "GV$OB_PROCESSLIST not readable: "
-                    + dev.sessionctl.dialect.SqlErrors.firstLine(e.getMessage()), "connect as the tenant administrator"));
+                    + SqlErrors.firstLine(e.getMessage()), "connect as the tenant administrator"));
         }
         boolean alter = false;
         try (Statement st = connection.createStatement();

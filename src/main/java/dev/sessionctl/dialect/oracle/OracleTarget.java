@@ -1,5 +1,6 @@
 package dev.sessionctl.dialect.oracle;
 
+import dev.sessionctl.dialect.SqlErrors;
 import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillResult;
@@ -36,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -393,7 +395,7 @@ public class OracleTarget implements TargetConnection {
             if (owner != null) {
                 ps.setString(2, owner);
             }
-            Set<SessionRef> out = new java.util.TreeSet<>();
+            Set<SessionRef> out = new TreeSet<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new SessionRef(isRac() ? rs.getInt(1) : ownInstance, rs.getLong(2)));
@@ -625,7 +627,7 @@ public class OracleTarget implements TargetConnection {
         int code = e.getErrorCode();
         String ora = OracleErrors.label(code);
         KillOutcome outcome = OracleErrors.outcomeOf(e);
-        String server = " [" + ora + ": " + dev.sessionctl.dialect.SqlErrors.firstLine(e.getMessage()) + "]";
+        String server = " [" + ora + ": " + SqlErrors.firstLine(e.getMessage()) + "]";
         KillResult r;
         switch (outcome) {
             case ALREADY_GONE -> {
