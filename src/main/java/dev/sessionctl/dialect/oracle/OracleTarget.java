@@ -31,6 +31,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -241,14 +242,38 @@ public class OracleTarget implements TargetConnection {
 
     @Override
     public Snapshot snapshot() {
+        return read(null);
+    }
+
+    /** Reads only the given sessions (SIDs bound), for a cheap re-check before acting on a deadline. */
+    @Override
+    public Snapshot snapshot(Collection<SessionRef> only) {
+        if (only == null || only.isEmpty() || only.size() > 500) {
+            return read(null);
+        }
+        return read(List.copyOf(only));
+    }
+
+    private Snapshot read(List<SessionRef> only) {
         try {
             Clock clock = clock();
+            String sql = snapshotSql();
+            if (only != null) {
+                sql += " WHERE s.SID IN (" + String.join(", ", java.util.Collections.nCopies(only.size(), "?")) + ")";
+            }
             // one row per session even if a join repeats it (V$SQL seen from CDB$ROOT lists a cursor per container)
             Map<SessionRef, Session> sessions = new LinkedHashMap<>();
-            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(snapshotSql())) {
-                while (rs.next()) {
-                    Session s = readSession(rs, clock);
-                    sessions.putIfAbsent(s.ref(), s);
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                for (int i = 0; only != null && i < only.size(); i++) {
+                    ps.setLong(i + 1, only.get(i).sessionId());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Session s = readSession(rs, clock);
+                        if (only == null || only.contains(s.ref())) {
+                            sessions.putIfAbsent(s.ref(), s);
+                        }
+                    }
                 }
             }
             return new Snapshot(spec.name(), engine, versionText, clock.now(), List.copyOf(sessions.values()),

@@ -123,6 +123,18 @@ class OracleSimulatorRacTest {
     }
 
     @Test
+    @DisplayName("re-reading only some sessions binds their SIDs and keeps the instance apart")
+    void partialSnapshot() {
+        SimSession a = sim.session(2, "APP");
+        SimSession sameSidOtherInstance = sim.sessionAt(1, a.sid(), "APP");
+        SimSession other = sim.session(1, "APP");
+        Snapshot part = target.snapshot(java.util.List.of(new SessionRef(2, a.sid())));
+        assertThat(part.sessions()).extracting(Session::ref).containsExactly(new SessionRef(2, a.sid()));
+        assertThat(target.snapshot().find(new SessionRef(1, sameSidOtherInstance.sid()))).isPresent();
+        assertThat(target.snapshot().find(new SessionRef(1, other.sid()))).isPresent();
+    }
+
+    @Test
     @DisplayName("a stale key on another instance: ORA-00030 refined to IDENTITY_CHANGED")
     void staleKeyOnOtherInstance() {
         SimSession old = sim.session(2, "APP");
