@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
                 "Exit code 0 when everything is in place, 3 when something is missing."})
 final class DoctorCommand extends TargetCommand {
 
+    @picocli.CommandLine.Option(names = "--self-service-ddl", paramLabel = "SCHEMA.PROCEDURE",
+            description = "Print the DDL of a definer-rights procedure that lets users end only their own sessions"
+                    + " (Oracle), to review and run as a DBA; then set option selfServiceProcedure on the target.")
+    String selfServiceProcedure;
+
     @Override
     void validate() {
         if (output == OutputFormat.CSV) {
@@ -22,8 +27,13 @@ final class DoctorCommand extends TargetCommand {
 
     @Override
     int run(TargetSpec target, TargetConnection connection) {
-        DoctorReport report = connection.doctor();
         PrintWriter out = out();
+        if (selfServiceProcedure != null) {
+            out.println(connection.selfServiceSetup(selfServiceProcedure));
+            out.flush();
+            return ExitCode.OK;
+        }
+        DoctorReport report = connection.doctor();
         if (output == OutputFormat.JSON) {
             Map<String, Object> m = Json.doctor(report);
             m.put("supportedActions", connection.supportedActions().stream().map(a -> a.label()).toList());

@@ -121,9 +121,6 @@ final class KillCommand extends TargetCommand {
             throw new UserError("--cancel and --action are exclusive");
         }
         action = cancel ? KillAction.CANCEL : actionText == null ? KillAction.TERMINATE : KillAction.parse(actionText);
-        if (action.isOsLevel()) {
-            throw new UserError("--action " + action + " needs host access: use `kill --escalate` (see docs/termination.md)");
-        }
         timeout = parseDuration("--timeout", timeoutText);
         verifyTimeout = parseDuration("--wait-timeout", verifyTimeoutText);
         if (max != null && max < 1) {
@@ -148,6 +145,11 @@ final class KillCommand extends TargetCommand {
     @Override
     int run(TargetSpec target, TargetConnection connection) {
         PrintWriter out = out();
+        if (!connection.supportedActions().contains(action)) {
+            throw new UserError("--action " + action + " is not available on " + connection.info().engine()
+                    + (action.isOsLevel() ? " without host access (see docs/termination.md)" : "")
+                    + "; available: " + connection.supportedActions());
+        }
         GuardChain guards = GuardChain.standard(target.protection());
         Snapshot snap = guards.annotate(connection.snapshot());
         boolean byFilter = keys.isEmpty();

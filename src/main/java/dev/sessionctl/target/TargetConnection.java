@@ -34,6 +34,21 @@ public interface TargetConnection extends AutoCloseable {
                 "finding lock holders on a table is not supported on " + info().engine());
     }
 
+    /** Transactions whose session is gone and that the server is still cleaning up (Oracle). */
+    default List<dev.sessionctl.model.OrphanTransaction> orphanTransactions() {
+        throw new TargetException(TargetException.Kind.UNSUPPORTED,
+                "listing transactions without a session is not supported on " + info().engine());
+    }
+
+    /**
+     * The DDL of a self-service procedure that lets a user end only their own sessions (a
+     * definer-rights wrapper), for a DBA to review and run; engines without one throw UNSUPPORTED.
+     */
+    default String selfServiceSetup(String procedureName) {
+        throw new TargetException(TargetException.Kind.UNSUPPORTED,
+                "no self-service procedure is available for " + info().engine());
+    }
+
     /** The actions this engine (and this account) can perform, gentlest first. */
     List<KillAction> supportedActions();
 

@@ -5,6 +5,7 @@ import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Engine;
+import dev.sessionctl.model.OrphanTransaction;
 import dev.sessionctl.model.RollbackProgress;
 import dev.sessionctl.model.Session;
 import dev.sessionctl.model.SessionKey;
@@ -451,11 +452,8 @@ public class OracleTarget implements TargetConnection {
         return out;
     }
 
-    /** A transaction in V$TRANSACTION whose session is no longer in V$SESSION (PMON or SMON is cleaning it up). */
-    public record OrphanTransaction(int instance, String xid, String status, Instant start, long undoBlocks,
-                                    long undoRecords) {
-    }
-
+    /** Transactions in V$TRANSACTION whose session is no longer in V$SESSION (PMON or SMON is cleaning them up). */
+    @Override
     public List<OrphanTransaction> orphanTransactions() {
         String sql = "SELECT " + (isRac() ? "t.INST_ID" : "CAST(NULL AS NUMBER) AS INST_ID")
                 + ", t.XIDUSN, t.XIDSLOT, t.XIDSQN, t.STATUS, t.START_TIME, t.USED_UBLK, t.USED_UREC"
@@ -476,6 +474,11 @@ public class OracleTarget implements TargetConnection {
         } catch (SQLException e) {
             throw OracleErrors.translate(e, "reading transactions without a session");
         }
+    }
+
+    @Override
+    public String selfServiceSetup(String procedureName) {
+        return OracleSelfService.ddl(procedureName);
     }
 
     // ---------------------------------------------------------------- actions

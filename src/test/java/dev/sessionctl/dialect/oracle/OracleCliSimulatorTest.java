@@ -81,7 +81,8 @@ class OracleCliSimulatorTest {
 
         Run kill = cli("kill", blocker.key(), "--yes", "--wait", "--wait-timeout", "1s");
         assertThat(kill.code()).as(kill.out() + kill.err()).isEqualTo(ExitCode.OK);
-        assertThat(kill.out()).contains("marked-for-kill");
+        // an idle killed session keeps its KILLED row until its client calls, but holds nothing: verified ended
+        assertThat(kill.out()).contains("terminated").contains("ok   session-gone").contains("ok   waiters-released");
         // idle in transaction: rolled back and locks released at once; the row waits for the client's next call
         assertThat(sim.status(blocker)).isEqualTo("KILLED");
         assertThat(sim.blockingSession(waiter)).isNull();

@@ -425,8 +425,8 @@ class OracleSimulatorSingleInstanceTest {
                 .hasMessageContaining("expected TABLE or OWNER.TABLE");
 
         assertThat(target.orphanTransactions()).singleElement().satisfies(t -> {
-            assertThat(t.undoBlocks()).isEqualTo(321);
-            assertThat(t.xid()).isEqualTo("9.3.777");
+            assertThat(t.size()).isEqualTo(321);
+            assertThat(t.transactionId()).isEqualTo("9.3.777");
             assertThat(t.start()).isNotNull();
         });
     }

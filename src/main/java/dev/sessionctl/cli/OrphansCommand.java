@@ -1,0 +1,54 @@
+package dev.sessionctl.cli;
+
+import dev.sessionctl.model.Durations;
+import dev.sessionctl.model.OrphanTransaction;
+import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.target.TargetSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+
+@Command(name = "orphans", mixinStandardHelpOptions = true,
+        description = {"Transactions whose session is gone (Oracle): the server is still rolling them back.",
+                "Their locks stay until the cleanup (PMON/SMON) finishes; there is no session left to kill."})
+final class OrphansCommand extends TargetCommand {
+
+    @Override
+    int run(TargetSpec target, TargetConnection connection) {
+        List<OrphanTransaction> orphans = connection.orphanTransactions();
+        Instant now = connection.snapshot().serverTime();
+        switch (output) {
+            case JSON -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("target", target.name());
+                m.put("serverTime", now);
+                m.put("transactions", orphans);
+                dev.sessionctl.render.Json.print(out(), m);
+            }
+            case CSV -> {
+                out().println(Table.csv(List.of("instance", "transaction_id", "status", "start", "size", "records")));
+                for (OrphanTransaction o : orphans) {
+                    out().println(Table.csv(List.of(Integer.toString(o.instance()), o.transactionId(), Text.nz(o.status()),
+                            o.start() == null ? "" : o.start().toString(), String.valueOf(o.size()), String.valueOf(o.records()))));
+                }
+                out().flush();
+            }
+            default -> {
+                Table t = new Table().column("INST", 4).column("TRANSACTION", 16).column("STATUS", 10).column("AGE", 8)
+                        .column("UNDO-LEFT", 10).column("RECORDS", 12);
+                for (OrphanTransaction o : orphans) {
+                    t.row(o.instance(), o.transactionId(), o.status(),
+                            o.start() == null ? "" : Durations.format(Duration.between(o.start(), now)), o.size(), o.records());
+                }
+                t.print(out(), wide);
+                out().println(orphans.size() + " transaction(s) without a session on " + target.name()
+                        + (orphans.isEmpty() ? "" : "; watch UNDO-LEFT shrink: the cleanup is progressing"));
+                out().flush();
+            }
+        }
+        return ExitCode.OK;
+    }
+}
