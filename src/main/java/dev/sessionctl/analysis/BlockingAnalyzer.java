@@ -23,7 +23,8 @@ import java.util.Map;
  * breadth-first search from each root, so every waiter hangs under the blocker that reaches it by
  * the shortest chain: on a convoy, all waiters sit directly under the one root.
  *
- * <p>A parallel worker is never a root: edges to it are redirected to its coordinator.
+ * <p>A parallel worker is never a root: edges to it are redirected to its coordinator, and the
+ * coordinator waits for whatever its workers wait for. Every wait-for cycle is reported as a deadlock.
  * Everything is iterative and index-based: a 100k-long chain must not overflow the stack.
  */
 public final class BlockingAnalyzer {
@@ -36,7 +37,6 @@ public final class BlockingAnalyzer {
     }
 
     private static final class Graph {
-        private final Snapshot snapshot;
         private final Instant now;
         private final Map<SessionRef, Integer> index;
         private final List<SessionRef> refs = new ArrayList<>();
@@ -45,7 +45,6 @@ public final class BlockingAnalyzer {
         private int[][] waiters;    // node -> nodes waiting for it
 
         Graph(Snapshot snapshot) {
-            this.snapshot = snapshot;
             this.now = snapshot.serverTime();
             this.index = new HashMap<>(snapshot.sessions().size() * 2);
             for (Session s : snapshot.sessions()) {
@@ -70,25 +69,44 @@ public final class BlockingAnalyzer {
 
         private void build() {
             int sessionCount = refs.size();
-            List<int[]> out = new ArrayList<>(sessionCount);
+            // pass 1: resolve every edge to a node index (this adds blockers missing from the snapshot)
+            int[] edgeStart = new int[sessionCount + 1];
+            int edgeCount = 0;
             for (int i = 0; i < sessionCount; i++) {
-                Session s = sessions.get(i);
-                List<SessionRef> bs = s.blockedBy();
-                int[] edges = new int[bs.size()];
+                edgeStart[i] = edgeCount;
+                edgeCount += sessions.get(i).blockedBy().size();
+            }
+            edgeStart[sessionCount] = edgeCount;
+            int[] target = new int[edgeCount];
+            for (int i = 0, e = 0; i < sessionCount; i++) {
+                for (SessionRef b : sessions.get(i).blockedBy()) {
+                    target[e++] = node(coordinatorOf(b), null);
+                }
+            }
+            // pass 2: drop self-edges and duplicates. A stamp array, not a scan of the edges kept so
+            // far: a pg_blocking_pids convoy gives waiter k about k edges, which a scan makes cubic.
+            int total = refs.size();
+            int[] mark = new int[total];
+            blockers = new int[total][];
+            for (int i = 0; i < total; i++) {
+                if (i >= sessionCount) {
+                    blockers[i] = new int[0];
+                    continue;
+                }
+                int[] edges = new int[edgeStart[i + 1] - edgeStart[i]];
                 int n = 0;
-                for (SessionRef b : bs) {
-                    int j = node(coordinatorOf(b), null);
-                    if (j != i && !contains(edges, n, j)) {
+                for (int e = edgeStart[i]; e < edgeStart[i + 1]; e++) {
+                    int j = target[e];
+                    if (j != i && mark[j] != i + 1) {
+                        mark[j] = i + 1;
                         edges[n++] = j;
                     }
                 }
-                out.add(n == edges.length ? edges : Arrays.copyOf(edges, n));
+                blockers[i] = n == edges.length ? edges : Arrays.copyOf(edges, n);
             }
-            int total = refs.size();
-            blockers = new int[total][];
+            liftWorkerWaits(sessionCount);
             int[] inDegree = new int[total];
             for (int i = 0; i < total; i++) {
-                blockers[i] = i < sessionCount ? out.get(i) : new int[0];
                 for (int j : blockers[i]) {
                     inDegree[j]++;
                 }
@@ -105,6 +123,41 @@ public final class BlockingAnalyzer {
             }
         }
 
+        /**
+         * Waits on a parallel worker are redirected to its coordinator, so the coordinator must also
+         * wait for whatever its workers wait for: otherwise a coordinator whose worker is stuck
+         * behind another session would be reported as a root blocker.
+         */
+        private void liftWorkerWaits(int sessionCount) {
+            int[] mark = null;
+            for (int i = 0; i < sessionCount; i++) {
+                Session s = sessions.get(i);
+                if (s.kind() != SessionKind.PARALLEL_WORKER || s.parent() == null || blockers[i].length == 0) {
+                    continue;
+                }
+                Integer p = index.get(s.parent());
+                if (p == null || p >= sessionCount || p == i) {
+                    continue; // a coordinator missing from the snapshot stays a root without session
+                }
+                if (mark == null) {
+                    mark = new int[refs.size()];
+                }
+                int[] own = blockers[p];
+                for (int j : own) {
+                    mark[j] = i + 1;
+                }
+                int[] merged = Arrays.copyOf(own, own.length + blockers[i].length);
+                int n = own.length;
+                for (int j : blockers[i]) {
+                    if (j != p && mark[j] != i + 1) {
+                        mark[j] = i + 1;
+                        merged[n++] = j;
+                    }
+                }
+                blockers[p] = Arrays.copyOf(merged, n);
+            }
+        }
+
         /** A blocker that is a parallel worker stands for its coordinator. */
         private SessionRef coordinatorOf(SessionRef ref) {
             Integer i = index.get(ref);
@@ -115,15 +168,6 @@ public final class BlockingAnalyzer {
             return s != null && s.kind() == SessionKind.PARALLEL_WORKER && s.parent() != null ? s.parent() : ref;
         }
 
-        private static boolean contains(int[] a, int n, int v) {
-            for (int k = 0; k < n; k++) {
-                if (a[k] == v) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         BlockingReport report() {
             int total = refs.size();
             int waiting = 0;
@@ -132,30 +176,49 @@ public final class BlockingAnalyzer {
                     waiting++;
                 }
             }
-            int[] stamp = new int[total];
-            int[] parent = new int[total];
-            int[] level = new int[total];
-            boolean[] reachedFromRoot = new boolean[total];
-            int[] queue = new int[total];
+            Walk walk = new Walk(total);
             List<BlockingReport.Root> roots = new ArrayList<>();
-            int rootNo = 0;
             for (int r = 0; r < total; r++) {
-                if (blockers[r].length != 0 || waiters[r].length == 0) {
-                    continue;
+                if (blockers[r].length == 0 && waiters[r].length > 0) {
+                    roots.add(tree(r, walk));
                 }
-                rootNo++;
-                roots.add(tree(r, rootNo, stamp, parent, level, reachedFromRoot, queue));
             }
             roots.sort(Comparator.comparingInt(BlockingReport.Root::totalBlocked).reversed()
                     .thenComparing(root -> root.longestWait() == null ? Duration.ZERO : root.longestWait(),
                             Comparator.reverseOrder())
                     .thenComparing(BlockingReport.Root::ref));
-            return new BlockingReport(now, roots, deadlocks(reachedFromRoot), waiting);
+            return new BlockingReport(now, roots, deadlocks(walk), waiting);
+        }
+
+        /** Work arrays shared by every tree walk, so a report allocates them once, not once per root. */
+        private static final class Walk {
+            final int[] stamp;
+            int stampValue;
+            final int[] parent;
+            final int[] level;
+            final int[] queue;
+            final int[] stack;
+            final int[] firstChild;
+            final int[] nextSibling;
+
+            Walk(int total) {
+                stamp = new int[total];
+                parent = new int[total];
+                level = new int[total];
+                queue = new int[total];
+                stack = new int[total];
+                firstChild = new int[total];
+                nextSibling = new int[total];
+            }
         }
 
         /** Breadth-first from the root for levels and parents, then depth-first for display order. */
-        private BlockingReport.Root tree(int root, int stampValue, int[] stamp, int[] parent, int[] level,
-                                         boolean[] reached, int[] queue) {
+        private BlockingReport.Root tree(int root, Walk walk) {
+            int[] stamp = walk.stamp;
+            int[] parent = walk.parent;
+            int[] level = walk.level;
+            int[] queue = walk.queue;
+            int stampValue = ++walk.stampValue;
             int head = 0;
             int tail = 0;
             queue[tail++] = root;
@@ -170,24 +233,29 @@ public final class BlockingAnalyzer {
                         parent[w] = n;
                         level[w] = level[n] + 1;
                         depth = Math.max(depth, level[w]);
-                        reached[w] = true;
                         queue[tail++] = w;
                     }
                 }
             }
-            // children lists in BFS order, then an explicit-stack preorder walk
-            int count = tail - 1;
-            Map<Integer, List<Integer>> children = new HashMap<>(count * 2);
-            for (int q = 1; q < tail; q++) {
-                children.computeIfAbsent(parent[queue[q]], k -> new ArrayList<>()).add(queue[q]);
+            // children as linked lists; prepending in BFS order stores each list reversed, which is
+            // exactly the order an explicit stack must push them for a preorder walk in BFS order
+            int[] firstChild = walk.firstChild;
+            int[] nextSibling = walk.nextSibling;
+            for (int q = 0; q < tail; q++) {
+                firstChild[queue[q]] = -1;
             }
+            for (int q = 1; q < tail; q++) {
+                int c = queue[q];
+                nextSibling[c] = firstChild[parent[c]];
+                firstChild[parent[c]] = c;
+            }
+            int count = tail - 1;
             List<BlockingReport.Waiter> list = new ArrayList<>(count);
             Duration longest = null;
-            int[] stack = new int[Math.max(count, 1)];
+            int[] stack = walk.stack;
             int sp = 0;
-            List<Integer> top = children.getOrDefault(root, List.of());
-            for (int k = top.size() - 1; k >= 0; k--) {
-                stack[sp++] = top.get(k);
+            for (int c = firstChild[root]; c != -1; c = nextSibling[c]) {
+                stack[sp++] = c;
             }
             while (sp > 0) {
                 int n = stack[--sp];
@@ -197,11 +265,8 @@ public final class BlockingAnalyzer {
                     longest = wait;
                 }
                 list.add(new BlockingReport.Waiter(s, refs.get(parent[n]), level[n], wait));
-                List<Integer> kids = children.get(n);
-                if (kids != null) {
-                    for (int k = kids.size() - 1; k >= 0; k--) {
-                        stack[sp++] = kids.get(k);
-                    }
+                for (int c = firstChild[n]; c != -1; c = nextSibling[c]) {
+                    stack[sp++] = c;
                 }
             }
             Session rs = sessions.get(root);
@@ -217,24 +282,26 @@ public final class BlockingAnalyzer {
             return d != null ? d : s.queryAge(now);
         }
 
-        /** Sessions that wait but no root reaches are stuck on a cycle: find the cycles (iterative Tarjan). */
-        private List<BlockingReport.Deadlock> deadlocks(boolean[] reached) {
+        /**
+         * Every wait-for cycle is a deadlock, even one whose members also wait on a root: ending that
+         * root would not free them. Cycles are the strongly connected components with more than one
+         * member (self-edges were dropped), found by an iterative Tarjan so long cycles cannot
+         * overflow the stack.
+         */
+        private List<BlockingReport.Deadlock> deadlocks(Walk walk) {
             int total = refs.size();
             int[] idx = new int[total];
             int[] low = new int[total];
             boolean[] onStack = new boolean[total];
             Arrays.fill(idx, -1);
-            int[] sccOf = new int[total];
-            Arrays.fill(sccOf, -1);
             int[] stack = new int[total];
             int sp = 0;
             int[] callNode = new int[total];
             int[] callEdge = new int[total];
             int counter = 0;
-            int sccCount = 0;
-            List<List<Integer>> cycles = new ArrayList<>();
+            List<int[]> cycles = new ArrayList<>();
             for (int start = 0; start < total; start++) {
-                if (idx[start] != -1 || reached[start] || blockers[start].length == 0) {
+                if (idx[start] != -1 || blockers[start].length == 0) {
                     continue;
                 }
                 int csp = 0;
@@ -265,48 +332,47 @@ public final class BlockingAnalyzer {
                             low[u] = Math.min(low[u], low[v]);
                         }
                         if (low[v] == idx[v]) {
-                            List<Integer> comp = new ArrayList<>();
-                            int w;
-                            do {
-                                w = stack[--sp];
+                            int size = 0;
+                            while (stack[sp - 1 - size] != v) {
+                                size++;
+                            }
+                            size++;
+                            int[] component = Arrays.copyOfRange(stack, sp - size, sp);
+                            sp -= size;
+                            for (int w : component) {
                                 onStack[w] = false;
-                                sccOf[w] = sccCount;
-                                comp.add(w);
-                            } while (w != v);
-                            sccCount++;
-                            if (comp.size() > 1) {
-                                cycles.add(comp);
+                            }
+                            if (size > 1) {
+                                cycles.add(component);
                             }
                         }
                     }
                 }
             }
-            List<BlockingReport.Deadlock> result = new ArrayList<>();
-            for (List<Integer> cycle : cycles) {
-                boolean[] inCycle = new boolean[total];
-                for (int n : cycle) {
-                    inCycle[n] = true;
-                }
-                List<Session> members = new ArrayList<>();
-                cycle.stream().sorted(Comparator.comparing(refs::get)).forEach(n -> members.add(sessions.get(n)));
-                List<Session> behind = new ArrayList<>();
-                boolean[] seen = inCycle.clone();
-                int[] queue = new int[total];
-                int head = 0;
+            List<BlockingReport.Deadlock> result = new ArrayList<>(cycles.size());
+            int[] seen = walk.stamp; // the tree walks are done; reuse their stamps with fresh values
+            int[] queue = walk.queue;
+            for (int[] cycle : cycles) {
+                int stampValue = ++walk.stampValue;
                 int tail = 0;
                 for (int n : cycle) {
+                    seen[n] = stampValue;
                     queue[tail++] = n;
                 }
+                List<Session> behind = new ArrayList<>();
+                int head = 0;
                 while (head < tail) {
                     int n = queue[head++];
                     for (int w : waiters[n]) {
-                        if (!seen[w]) {
-                            seen[w] = true;
+                        if (seen[w] != stampValue) {
+                            seen[w] = stampValue;
                             queue[tail++] = w;
                             behind.add(sessions.get(w));
                         }
                     }
                 }
+                List<Session> members = Arrays.stream(cycle).boxed().sorted(Comparator.comparing(refs::get))
+                        .map(sessions::get).toList();
                 result.add(new BlockingReport.Deadlock(members, behind));
             }
             return result;
