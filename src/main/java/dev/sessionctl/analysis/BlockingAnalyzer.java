@@ -10,9 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Builds the wait-for graph of a snapshot and finds its root blockers, their trees and any cycles.
@@ -38,7 +36,7 @@ public final class BlockingAnalyzer {
 
     private static final class Graph {
         private final Instant now;
-        private final Map<SessionRef, Integer> index;
+        private final RefIndex index;
         private final List<SessionRef> refs = new ArrayList<>();
         private final List<Session> sessions = new ArrayList<>(); // null for blockers missing from the snapshot
         private int[][] blockers;   // node -> nodes it waits for
@@ -46,7 +44,7 @@ public final class BlockingAnalyzer {
 
         Graph(Snapshot snapshot) {
             this.now = snapshot.serverTime();
-            this.index = new HashMap<>(snapshot.sessions().size() * 2);
+            this.index = new RefIndex(snapshot.sessions().size());
             for (Session s : snapshot.sessions()) {
                 node(s.ref(), s);
             }
@@ -54,8 +52,8 @@ public final class BlockingAnalyzer {
         }
 
         private int node(SessionRef ref, Session s) {
-            Integer i = index.get(ref);
-            if (i != null) {
+            int i = index.get(ref);
+            if (i >= 0) {
                 if (s != null && sessions.get(i) == null) {
                     sessions.set(i, s);
                 }
@@ -80,7 +78,7 @@ public final class BlockingAnalyzer {
             int[] target = new int[edgeCount];
             for (int i = 0, e = 0; i < sessionCount; i++) {
                 for (SessionRef b : sessions.get(i).blockedBy()) {
-                    target[e++] = node(coordinatorOf(b), null);
+                    target[e++] = blockerNode(b);
                 }
             }
             // pass 2: drop self-edges and duplicates. A stamp array, not a scan of the edges kept so
@@ -135,8 +133,8 @@ public final class BlockingAnalyzer {
                 if (s.kind() != SessionKind.PARALLEL_WORKER || s.parent() == null || blockers[i].length == 0) {
                     continue;
                 }
-                Integer p = index.get(s.parent());
-                if (p == null || p >= sessionCount || p == i) {
+                int p = index.get(s.parent());
+                if (p < 0 || p >= sessionCount || p == i) {
                     continue; // a coordinator missing from the snapshot stays a root without session
                 }
                 if (mark == null) {
@@ -158,14 +156,14 @@ public final class BlockingAnalyzer {
             }
         }
 
-        /** A blocker that is a parallel worker stands for its coordinator. */
-        private SessionRef coordinatorOf(SessionRef ref) {
-            Integer i = index.get(ref);
-            if (i == null) {
-                return ref;
+        /** The node a wait on {@code ref} points to: a parallel worker stands for its coordinator. One lookup per edge. */
+        private int blockerNode(SessionRef ref) {
+            int i = index.get(ref);
+            if (i < 0) {
+                return node(ref, null);
             }
             Session s = sessions.get(i);
-            return s != null && s.kind() == SessionKind.PARALLEL_WORKER && s.parent() != null ? s.parent() : ref;
+            return s != null && s.kind() == SessionKind.PARALLEL_WORKER && s.parent() != null ? node(s.parent(), null) : i;
         }
 
         BlockingReport report() {
@@ -376,6 +374,67 @@ public final class BlockingAnalyzer {
                 result.add(new BlockingReport.Deadlock(members, behind));
             }
             return result;
+        }
+    }
+
+    /**
+     * SessionRef to node number without boxing: open addressing over one long array holding, per
+     * slot, the session id and then the instance and node number side by side, so a probe touches
+     * one cache line. The build does one lookup per wait-for edge, and a HashMap's scattered
+     * entries made that the dominant cost on large convoys.
+     */
+    private static final class RefIndex {
+        private long[] table; // [2s] session id, [2s + 1] instance << 32 | node + 1; 0 marks a free slot
+        private int size;
+
+        RefIndex(int expected) {
+            table = new long[2 * (Integer.highestOneBit(Math.max(8, expected * 2)) << 1)];
+        }
+
+        /** The node number of {@code ref}, or -1. */
+        int get(SessionRef ref) {
+            long id = ref.sessionId();
+            int instance = ref.instance();
+            int mask = table.length / 2 - 1;
+            for (int slot = slot(instance, id, mask); ; slot = (slot + 1) & mask) {
+                long meta = table[2 * slot + 1];
+                if (meta == 0) {
+                    return -1;
+                }
+                if (table[2 * slot] == id && (int) (meta >>> 32) == instance) {
+                    return (int) meta - 1;
+                }
+            }
+        }
+
+        /** Adds a ref known to be absent. */
+        void put(SessionRef ref, int node) {
+            if (2 * (size + 1) > table.length / 2) {
+                long[] old = table;
+                table = new long[old.length * 2];
+                for (int k = 0; k < old.length; k += 2) {
+                    if (old[k + 1] != 0) {
+                        insert(old[k], old[k + 1]);
+                    }
+                }
+            }
+            insert(ref.sessionId(), ((long) ref.instance() << 32) | (node + 1L));
+            size++;
+        }
+
+        private void insert(long id, long meta) {
+            int mask = table.length / 2 - 1;
+            int slot = slot((int) (meta >>> 32), id, mask);
+            while (table[2 * slot + 1] != 0) {
+                slot = (slot + 1) & mask;
+            }
+            table[2 * slot] = id;
+            table[2 * slot + 1] = meta;
+        }
+
+        private static int slot(int instance, long id, int mask) {
+            long h = (id + 31L * instance) * 0x9E3779B97F4A7C15L; // Fibonacci hashing spreads sequential ids
+            return (int) (h >>> 32) & mask;
         }
     }
 }

@@ -305,6 +305,41 @@ class BlockingAnalyzerTest {
         }
 
         @Test
+        void manyBlockersMissingFromTheSnapshotAreEachARoot() {
+            // more missing blockers than sessions: the ref index must grow past its initial size
+            List<Session> sessions = new ArrayList<>();
+            for (long w = 1; w <= 3; w++) {
+                Session.Builder b = session(w);
+                for (long k = 0; k < 5_000; k++) {
+                    b.addBlocker(ref(1_000_000 + k + 2_500 * (w - 1))); // waiters overlap on half of them
+                }
+                sessions.add(b.build());
+            }
+
+            BlockingReport report = analyze(sessions);
+
+            assertThat(report.roots()).hasSize(10_000);
+            assertThat(report.roots()).allSatisfy(r -> assertThat(r.session()).isNull());
+            assertThat(report.roots().subList(0, 5_000)).allSatisfy(r -> assertThat(r.totalBlocked()).isEqualTo(2));
+            assertThat(report.roots()).extracting(Root::ref).doesNotHaveDuplicates();
+            assertThat(report.waitingSessions()).isEqualTo(3);
+        }
+
+        @Test
+        void largeSessionIdsAndInstanceNumbersAreKeptApart() {
+            Session root = session(3, Long.MAX_VALUE).build();
+            Session w1 = session(1, Long.MAX_VALUE).addBlocker(new SessionRef(3, Long.MAX_VALUE)).build();
+            Session w2 = session(3, Long.MAX_VALUE - 1).addBlocker(new SessionRef(1, Long.MAX_VALUE)).build();
+            Session other = session(9999, Long.MAX_VALUE).build();
+
+            BlockingReport report = analyze(other, w2, w1, root);
+
+            assertThat(report.roots()).extracting(Root::ref).containsExactly(new SessionRef(3, Long.MAX_VALUE));
+            assertThat(report.roots().get(0).waiters()).extracting(Waiter::session, Waiter::level)
+                    .containsExactly(tuple(w1, 1), tuple(w2, 2));
+        }
+
+        @Test
         void sameSessionIdOnTwoInstancesAreDifferentSessions() {
             Session rootOn1 = session(1, 100).build();
             Session waiterOn2 = session(2, 100).addBlocker(new SessionRef(1, 100)).build();
