@@ -25,6 +25,15 @@ public interface Dialect {
     /** Stage one: could this URL be ours? ({@code jdbc:postgresql:}, {@code jdbc:oracle:thin:}, ...) */
     boolean acceptsUrl(String jdbcUrl);
 
+    /**
+     * The URL handed to the JDBC driver for a URL this dialect accepts. Default: unchanged. A
+     * dialect overrides it for a URL scheme no driver on the class path registers (OceanBase's
+     * {@code jdbc:oceanbase:} without OceanBase's own driver is spoken to by the MariaDB driver).
+     */
+    default String driverUrl(String jdbcUrl) {
+        return jdbcUrl;
+    }
+
     /** Stage two: is the live server really ours? May run a cheap probe query. */
     boolean matches(Connection connection, TargetSpec spec) throws SQLException;
 

@@ -56,7 +56,7 @@ public final class DialectRegistry {
                       + "jdbc:postgresql:, jdbc:mariadb:, jdbc:mysql:, jdbc:oceanbase:, jdbc:oracle:thin:"
                     : "unknown engine '" + forced + "'; known: " + dialects.stream().map(Dialect::name).toList());
         }
-        Connection c = openJdbc(spec);
+        Connection c = openJdbc(spec, driverUrl(url, candidates));
         try {
             for (Dialect d : candidates) {
                 if (forced != null || d.matches(c, spec)) {
@@ -74,7 +74,27 @@ public final class DialectRegistry {
         }
     }
 
+    /** The URL itself when a registered driver takes it, else the first candidate's rewrite of it. */
+    static String driverUrl(String url, List<Dialect> candidates) {
+        try {
+            DriverManager.getDriver(url);
+            return url;
+        } catch (SQLException noDriver) {
+            for (Dialect d : candidates) {
+                String rewritten = d.driverUrl(url);
+                if (rewritten != null && !rewritten.equals(url)) {
+                    return rewritten;
+                }
+            }
+            return url;
+        }
+    }
+
     static Connection openJdbc(TargetSpec spec) {
+        return openJdbc(spec, spec.url());
+    }
+
+    static Connection openJdbc(TargetSpec spec, String driverUrl) {
         Properties props = new Properties();
         if (spec.user() != null) {
             props.setProperty("user", spec.user());
@@ -84,7 +104,7 @@ public final class DialectRegistry {
         }
         try {
             DriverManager.setLoginTimeout(Integer.parseInt(spec.option("connectTimeoutSeconds", "10")));
-            return DriverManager.getConnection(spec.url(), props);
+            return DriverManager.getConnection(driverUrl, props);
         } catch (SQLException e) {
             throw SqlErrors.translate(e, "connecting to " + spec.name() + " (" + spec.redactedUrl() + ")");
         }
