@@ -277,7 +277,7 @@ final class MdlWaitGraph {
         }
         Matcher m = TABLE_REF.matcher(sql);
         while (m.find()) {
-            String ref = m.group(1).replaceAll("\\s+", "");
+            String ref = m.group(1).replaceAll("\\s*\\.\\s*", ".");
             String[] parts = ref.split("\\.(?=(?:[^`]*`[^`]*`)*[^`]*$)");
             StringBuilder b = new StringBuilder();
             for (String p : parts) {

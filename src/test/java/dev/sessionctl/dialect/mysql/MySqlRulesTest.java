@@ -1,0 +1,87 @@
+package dev.sessionctl.dialect.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sessionctl.kill.KillOutcome;
+import dev.sessionctl.model.SessionKind;
+import dev.sessionctl.model.SessionState;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import org.junit.jupiter.api.Test;
+
+/** Classification rules that need no server: thread kinds, states, error codes, server detection. */
+class MySqlRulesTest {
+
+    private static MySqlTargetConnection.Row row(String user, String command, String threadType) {
+        return new MySqlTargetConnection.Row(7, user, "10.0.0.5:51234", "app", command, 3L, "", null, null, null,
+                null, null, threadType, null, null);
+    }
+
+    @Test
+    void threadKinds() {
+        assertThat(MySqlTargetConnection.kindOf(row("repl", "Binlog Dump", null))).isEqualTo(SessionKind.REPLICATION);
+        assertThat(MySqlTargetConnection.kindOf(row("repl", "Binlog Dump GTID", null))).isEqualTo(SessionKind.REPLICATION);
+        assertThat(MySqlTargetConnection.kindOf(row("system user", "Slave_SQL", null))).isEqualTo(SessionKind.REPLICATION);
+        assertThat(MySqlTargetConnection.kindOf(row("system user", "Connect", null))).isEqualTo(SessionKind.REPLICATION);
+        assertThat(MySqlTargetConnection.kindOf(row("system user", "Query", null))).isEqualTo(SessionKind.SYSTEM);
+        assertThat(MySqlTargetConnection.kindOf(row("event_scheduler", "Daemon", null))).isEqualTo(SessionKind.SYSTEM);
+        assertThat(MySqlTargetConnection.kindOf(row(null, "Daemon", null))).isEqualTo(SessionKind.BACKGROUND);
+        assertThat(MySqlTargetConnection.kindOf(row("x", "Sleep", "BACKGROUND"))).isEqualTo(SessionKind.BACKGROUND);
+        assertThat(MySqlTargetConnection.kindOf(row("app", "Query", "FOREGROUND"))).isEqualTo(SessionKind.CLIENT);
+    }
+
+    @Test
+    void states() {
+        assertThat(MySqlTargetConnection.stateOf(row("app", "Killed", null), null, true)).isEqualTo(SessionState.TERMINATING);
+        assertThat(MySqlTargetConnection.stateOf(row("app", "Sleep", null), null, true)).isEqualTo(SessionState.IDLE);
+        assertThat(MySqlTargetConnection.stateOf(row("app", "Sleep", null), null, false)).isEqualTo(SessionState.UNKNOWN);
+        assertThat(MySqlTargetConnection.stateOf(row("app", "Query", null), null, true)).isEqualTo(SessionState.ACTIVE);
+        assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for table metadata lock")).isTrue();
+        assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for schema metadata lock")).isTrue();
+        assertThat(MySqlTargetConnection.isMdlWaitState("Sending data")).isFalse();
+    }
+
+    @Test
+    void killErrorsByVendorCode() {
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1094))).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1957))).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1095))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "42000", 1227))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "42000", 1370))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 2013))).isEqualTo(KillOutcome.CONNECTION_LOST);
+        assertThat(MySqlErrors.killOutcome(new SQLNonTransientConnectionException("x", "08S01", 0)))
+                .isEqualTo(KillOutcome.CONNECTION_LOST);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1064))).isEqualTo(KillOutcome.FAILED);
+    }
+
+    @Test
+    void serverDetectionDoesNotTrustTheDriver() {
+        ServerProbe maria = new ServerProbe("10.11.5-MariaDB", "MariaDB Server", false);
+        assertThat(maria.isMariaDb()).isTrue();
+        assertThat(maria.isMySql()).isFalse();
+        assertThat(maria.majorMinor()).isEqualTo(1011);
+        // MariaDB behind a proxy that rewrites VERSION() still says so in @@version_comment
+        assertThat(new ServerProbe("5.5.5", "mariadb.org binary distribution", false).isMariaDb()).isTrue();
+        ServerProbe ob = new ServerProbe("5.7.25-OceanBase-v4.2.1.0", "OceanBase 4.2.1.0 (r100000)", false);
+        assertThat(ob.isOceanBase()).isTrue();
+        assertThat(ob.isMySql()).isFalse();
+        ServerProbe mysql = new ServerProbe("8.0.36", "MySQL Community Server - GPL", false);
+        assertThat(mysql.isMySql()).isTrue();
+        assertThat(mysql.majorMinor()).isEqualTo(800);
+    }
+
+    @Test
+    void oceanbaseUrlIsServedByTheMariaDbDriver() {
+        MySqlFamilyDialect d = new OceanBaseMySqlDialect();
+        assertThat(d.acceptsUrl("jdbc:oceanbase://obproxy:2883/app")).isTrue();
+        assertThat(d.driverUrl("jdbc:oceanbase://obproxy:2883/app")).isEqualTo("jdbc:mariadb://obproxy:2883/app");
+        assertThat(d.driverUrl("jdbc:mysql://h:3306/app")).isEqualTo("jdbc:mysql://h:3306/app");
+        assertThat(new MySqlDialect().acceptsUrl("jdbc:postgresql://h/db")).isFalse();
+    }
+
+    @Test
+    void incarnationDigestIsShortHex() {
+        assertThat(MySqlTargetConnection.digest("root\0127.0.0.1:5000\0\0")).matches("[0-9a-f]{12}")
+                .isNotEqualTo(MySqlTargetConnection.digest("root\0127.0.0.1:5001\0\0"));
+    }
+}
