@@ -663,8 +663,10 @@ final class MySqlTargetConnection implements TargetConnection {
                 if (killsViaRds()) {
                     return "CALL mysql.rds_kill_query(" + id + ")";
                 }
-                String qid = victim.attributes().get("query_id");
-                if (isMariaDb() && qid != null && DIGITS.matcher(qid).matches() && !qid.equals("0")) {
+                // MariaDB: the running statement's own id, so the cancel cannot reach the session's next statement
+                String token = victim.attributes().getOrDefault("statement", "");
+                String qid = token.startsWith("query:") ? token.substring("query:".length()) : "";
+                if (isMariaDb() && DIGITS.matcher(qid).matches() && Long.parseLong(qid) > 0) {
                     return "KILL QUERY ID " + Long.parseLong(qid);
                 }
                 return "KILL QUERY " + id;

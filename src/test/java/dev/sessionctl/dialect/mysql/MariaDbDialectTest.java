@@ -173,6 +173,36 @@ class MariaDbDialectTest {
         }
     }
 
+    @Test
+    void oceanbaseUrlIsAcceptedAndServedByTheMariaDbDriver() {
+        try (TargetConnection t = connect("jdbc:oceanbase://127.0.0.1:" + server.port() + "/sessionctl",
+                server.user(), server.password())) {
+            // the server behind it is MariaDB, and the probe says so whatever the URL scheme
+            assertThat(t.info().engine()).isEqualTo(Engine.MARIADB);
+            assertThat(t.snapshot().ownSessions()).hasSize(1);
+        }
+    }
+
+    @Test
+    void rdsKillProceduresAreDetectedAndUsed() throws Exception {
+        // the two procedures Amazon RDS provides, emulated with the same names and signatures
+        sql("CREATE PROCEDURE mysql.rds_kill(IN thread BIGINT) KILL CONNECTION thread");
+        sql("CREATE PROCEDURE mysql.rds_kill_query(IN thread BIGINT) KILL QUERY thread");
+        try (TargetConnection rds = connect(server.jdbcUrl(), server.user(), server.password())) {
+            MariaDbWorkload.Client victim = workload.open();
+            Session v = rds.snapshot().find(SessionRef.of(victim.id())).orElseThrow();
+            assertThat(rds.statementFor(KillAction.CANCEL, v)).isEqualTo("CALL mysql.rds_kill_query(" + victim.id() + ")");
+            SessionKiller killer = new SessionKiller(rds, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
+            KillResult r = killer.killOne(v.key(), KillRequest.of(KillAction.TERMINATE).verify(true));
+            assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.TERMINATED);
+            assertThat(r.statement()).isEqualTo("CALL mysql.rds_kill(" + victim.id() + ")");
+            assertThat(victim.connection().isValid(5)).isFalse();
+        } finally {
+            sql("DROP PROCEDURE IF EXISTS mysql.rds_kill");
+            sql("DROP PROCEDURE IF EXISTS mysql.rds_kill_query");
+        }
+    }
+
     // ---------------------------------------------------------------- states and blocking
 
     @Test
