@@ -202,7 +202,8 @@ final class MySqlTargetConnection implements TargetConnection {
                 psMdlTable,
                 ps && psThreads && tables.contains("performance_schema.data_lock_waits"),
                 tables.contains("information_schema.innodb_lock_waits"),
-                tables.contains("information_schema.innodb_trx"),
+                // OceanBase lists no InnoDB transactions: its idle sessions are shown UNKNOWN, not falsely IDLE
+                tables.contains("information_schema.innodb_trx") && !probe.isOceanBase(),
                 tables.contains("information_schema.metadata_lock_info"),
                 handling == null || handling.equalsIgnoreCase("one-thread-per-connection"),
                 account);

@@ -52,7 +52,7 @@ class MariaDbDialectTest {
 
     private static EmbeddedMariaDbServer server;
 
-    private MariaDbWorkload workload;
+    private TestSessions workload;
     private TargetConnection target;
 
     @BeforeAll
@@ -75,7 +75,7 @@ class MariaDbDialectTest {
 
     @BeforeEach
     void open() {
-        workload = new MariaDbWorkload(server.jdbcUrl(), server.user(), server.password());
+        workload = new TestSessions(server.jdbcUrl(), server.user(), server.password());
         target = connect(server.jdbcUrl(), server.user(), server.password());
     }
 
@@ -109,15 +109,15 @@ class MariaDbDialectTest {
         return fail("precondition not reached: " + what + "; last snapshot: " + (s == null ? null : s.sessions()));
     }
 
-    private static Session session(Snapshot s, MariaDbWorkload.Client c) {
+    private static Session session(Snapshot s, TestSessions.Client c) {
         return s.find(SessionRef.of(c.id())).orElseThrow(() -> new AssertionError("session " + c.id() + " not listed"));
     }
 
-    private static boolean listed(Snapshot s, MariaDbWorkload.Client c) {
+    private static boolean listed(Snapshot s, TestSessions.Client c) {
         return s.find(SessionRef.of(c.id())).isPresent();
     }
 
-    private static boolean waitsOn(Snapshot s, MariaDbWorkload.Client waiter, MariaDbWorkload.Client blocker) {
+    private static boolean waitsOn(Snapshot s, TestSessions.Client waiter, TestSessions.Client blocker) {
         return s.find(SessionRef.of(waiter.id())).map(w -> w.blockedBy().contains(SessionRef.of(blocker.id())))
                 .orElse(false);
     }
@@ -189,7 +189,7 @@ class MariaDbDialectTest {
         sql("CREATE PROCEDURE mysql.rds_kill(IN thread BIGINT) KILL CONNECTION thread");
         sql("CREATE PROCEDURE mysql.rds_kill_query(IN thread BIGINT) KILL QUERY thread");
         try (TargetConnection rds = connect(server.jdbcUrl(), server.user(), server.password())) {
-            MariaDbWorkload.Client victim = workload.open();
+            TestSessions.Client victim = workload.open();
             Session v = rds.snapshot().find(SessionRef.of(victim.id())).orElseThrow();
             assertThat(rds.statementFor(KillAction.CANCEL, v)).isEqualTo("CALL mysql.rds_kill_query(" + victim.id() + ")");
             SessionKiller killer = new SessionKiller(rds, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
@@ -209,11 +209,11 @@ class MariaDbDialectTest {
     void rowLockChainOfTwoLevelsHasTheIdleTransactionAsItsOneRoot() throws Exception {
         sql("CREATE TABLE IF NOT EXISTS chain (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
         sql("REPLACE INTO chain VALUES (1, 0), (2, 0)");
-        MariaDbWorkload.Client holder = workload.open();
-        MariaDbWorkload.Client middle = workload.open();
-        MariaDbWorkload.Client leaf = workload.open();
-        MariaDbWorkload.Client second = workload.open();
-        MariaDbWorkload.Client pooled = workload.open();
+        TestSessions.Client holder = workload.open();
+        TestSessions.Client middle = workload.open();
+        TestSessions.Client leaf = workload.open();
+        TestSessions.Client second = workload.open();
+        TestSessions.Client pooled = workload.open();
         pooled.run("SELECT 1");
         holder.run("BEGIN");
         holder.run("UPDATE chain SET v = v + 1 WHERE id = 1");
@@ -270,11 +270,11 @@ class MariaDbDialectTest {
     void metadataLockConvoyBehindAlterHasTheIdleTransactionAsItsOneRoot() throws Exception {
         sql("CREATE TABLE IF NOT EXISTS convoy (id INT PRIMARY KEY) ENGINE=InnoDB");
         sql("REPLACE INTO convoy VALUES (1)");
-        MariaDbWorkload.Client idleTrx = workload.open();
-        MariaDbWorkload.Client alter = workload.open();
-        MariaDbWorkload.Client reader1 = workload.open();
-        MariaDbWorkload.Client reader2 = workload.open();
-        MariaDbWorkload.Client pooled = workload.open();
+        TestSessions.Client idleTrx = workload.open();
+        TestSessions.Client alter = workload.open();
+        TestSessions.Client reader1 = workload.open();
+        TestSessions.Client reader2 = workload.open();
+        TestSessions.Client pooled = workload.open();
         pooled.run("SELECT 1");
         idleTrx.run("BEGIN");
         idleTrx.run("SELECT * FROM convoy");
@@ -302,8 +302,8 @@ class MariaDbDialectTest {
 
     @Test
     void cancelStopsTheStatementAndKeepsTheSessionTerminateEndsIt() throws Exception {
-        MariaDbWorkload.Client runner = workload.open();
-        MariaDbWorkload.Client idle = workload.open();
+        TestSessions.Client runner = workload.open();
+        TestSessions.Client idle = workload.open();
         Future<?> sleeping = workload.async(runner, "SELECT SLEEP(60)");
         Snapshot s = await(snap -> listed(snap, runner) && session(snap, runner).state() == SessionState.ACTIVE
                 && String.valueOf(session(snap, runner).sqlText()).contains("SLEEP"), "statement runs");
@@ -331,7 +331,7 @@ class MariaDbDialectTest {
 
     @Test
     void cancelNeverHitsTheNextStatement() throws Exception {
-        MariaDbWorkload.Client runner = workload.open();
+        TestSessions.Client runner = workload.open();
         Future<?> first = workload.async(runner, "SELECT SLEEP(60)");
         Snapshot s = await(snap -> listed(snap, runner) && session(snap, runner).state() == SessionState.ACTIVE,
                 "first statement runs");
@@ -355,7 +355,7 @@ class MariaDbDialectTest {
 
     @Test
     void accountWithoutConnectionAdminIsRefusedWithTheGrantAndTheVictimLives() throws Exception {
-        MariaDbWorkload.Client victim = workload.open();
+        TestSessions.Client victim = workload.open();
         try (TargetConnection weak = connect(server.jdbcUrl(), "weak", "weak-pw")) {
             Snapshot s = weak.snapshot();
             Session v = session(s, victim);
@@ -374,7 +374,7 @@ class MariaDbDialectTest {
             assertThat(item(d, "see all sessions").status()).isEqualTo(DoctorReport.Status.OK);
 
             // the same account may end its own other session
-            MariaDbWorkload.Client own = workload.open("weak", "weak-pw");
+            TestSessions.Client own = workload.open("weak", "weak-pw");
             Session mine = session(weak.snapshot(), own);
             assertThat(killer.killOne(mine.key(), KillRequest.of(KillAction.TERMINATE)).outcome())
                     .isEqualTo(KillOutcome.TERMINATED);
@@ -428,7 +428,7 @@ class MariaDbDialectTest {
 
     @Test
     void configuredUserIsProtected() throws Exception {
-        MariaDbWorkload.Client weakSession = workload.open("weak", "weak-pw");
+        TestSessions.Client weakSession = workload.open("weak", "weak-pw");
         Session v = session(target.snapshot(), weakSession);
         Recorder recorder = new Recorder();
         SessionKiller killer = new SessionKiller(target,
@@ -455,8 +455,8 @@ class MariaDbDialectTest {
 
     @Test
     void staleKeysKillNothing() throws Exception {
-        MariaDbWorkload.Client gone = workload.open();
-        MariaDbWorkload.Client alive = workload.open();
+        TestSessions.Client gone = workload.open();
+        TestSessions.Client alive = workload.open();
         Snapshot s = target.snapshot();
         SessionKey goneKey = session(s, gone).key();
         Session aliveSession = session(s, alive);
@@ -486,8 +486,8 @@ class MariaDbDialectTest {
 
     @Test
     void incarnationIsStableForASessionAndDiffersBetweenConnections() throws Exception {
-        MariaDbWorkload.Client a = workload.open();
-        MariaDbWorkload.Client b = workload.open();
+        TestSessions.Client a = workload.open();
+        TestSessions.Client b = workload.open();
         Snapshot s1 = target.snapshot();
         Snapshot s2 = target.snapshot();
         assertThat(session(s1, a).key()).isEqualTo(session(s2, a).key());

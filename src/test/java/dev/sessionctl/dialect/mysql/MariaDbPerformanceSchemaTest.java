@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 class MariaDbPerformanceSchemaTest {
 
     private static EmbeddedMariaDbServer server;
-    private MariaDbWorkload workload;
+    private TestSessions workload;
     private TargetConnection target;
 
     @BeforeAll
@@ -64,7 +64,7 @@ class MariaDbPerformanceSchemaTest {
 
     @BeforeEach
     void open() {
-        workload = new MariaDbWorkload(server.jdbcUrl(), server.user(), server.password());
+        workload = new TestSessions(server.jdbcUrl(), server.user(), server.password());
         target = DialectRegistry.load().connect(new TargetSpec("maria-ps", server.jdbcUrl(), server.user(),
                 server.password(), Map.of(), null));
     }
@@ -95,11 +95,11 @@ class MariaDbPerformanceSchemaTest {
         return fail("precondition not reached: " + what + "; last snapshot: " + (s == null ? null : s.sessions()));
     }
 
-    private static Session session(Snapshot s, MariaDbWorkload.Client c) {
+    private static Session session(Snapshot s, TestSessions.Client c) {
         return s.find(SessionRef.of(c.id())).orElseThrow(() -> new AssertionError("session " + c.id() + " not listed"));
     }
 
-    private static boolean waitsOn(Snapshot s, MariaDbWorkload.Client waiter, MariaDbWorkload.Client blocker) {
+    private static boolean waitsOn(Snapshot s, TestSessions.Client waiter, TestSessions.Client blocker) {
         return s.find(SessionRef.of(waiter.id())).map(w -> w.blockedBy().contains(SessionRef.of(blocker.id())))
                 .orElse(false);
     }
@@ -125,11 +125,11 @@ class MariaDbPerformanceSchemaTest {
         sql("CREATE TABLE IF NOT EXISTS convoy (id INT PRIMARY KEY) ENGINE=InnoDB");
         sql("REPLACE INTO convoy VALUES (1)");
         sql("CREATE TABLE IF NOT EXISTS other (id INT PRIMARY KEY) ENGINE=InnoDB");
-        MariaDbWorkload.Client idleTrx = workload.open();
-        MariaDbWorkload.Client unrelatedTrx = workload.open();
-        MariaDbWorkload.Client alter = workload.open();
-        MariaDbWorkload.Client reader1 = workload.open();
-        MariaDbWorkload.Client reader2 = workload.open();
+        TestSessions.Client idleTrx = workload.open();
+        TestSessions.Client unrelatedTrx = workload.open();
+        TestSessions.Client alter = workload.open();
+        TestSessions.Client reader1 = workload.open();
+        TestSessions.Client reader2 = workload.open();
         idleTrx.run("BEGIN");
         idleTrx.run("SELECT * FROM convoy");
         // an open transaction on another table: inference would have to suspect it, metadata_locks clears it

@@ -51,14 +51,14 @@ class MySqlServerTest {
     private static final String USER = System.getenv().getOrDefault("SESSIONCTL_TEST_MYSQL_USER", "root");
     private static final String PASSWORD = System.getenv().getOrDefault("SESSIONCTL_TEST_MYSQL_PASSWORD", "");
 
-    private MariaDbWorkload workload;
+    private TestSessions workload;
     private TargetConnection target;
 
     @BeforeEach
     void open() {
         assumeTrue(URL != null && !URL.isBlank(), "no MySQL server to test against: set SESSIONCTL_TEST_MYSQL_URL"
                 + " (and SESSIONCTL_TEST_MYSQL_USER / SESSIONCTL_TEST_MYSQL_PASSWORD) to run the MySQL-only tests");
-        workload = new MariaDbWorkload(URL, USER, PASSWORD);
+        workload = new TestSessions(URL, USER, PASSWORD);
         target = DialectRegistry.load().connect(new TargetSpec("mysql", URL, USER, PASSWORD, Map.of(), null));
     }
 
@@ -91,11 +91,11 @@ class MySqlServerTest {
         return fail("precondition not reached: " + what + "; last snapshot: " + (s == null ? null : s.sessions()));
     }
 
-    private static Session session(Snapshot s, MariaDbWorkload.Client c) {
+    private static Session session(Snapshot s, TestSessions.Client c) {
         return s.find(SessionRef.of(c.id())).orElseThrow(() -> new AssertionError("session " + c.id() + " not listed"));
     }
 
-    private static boolean waitsOn(Snapshot s, MariaDbWorkload.Client waiter, MariaDbWorkload.Client blocker) {
+    private static boolean waitsOn(Snapshot s, TestSessions.Client waiter, TestSessions.Client blocker) {
         return s.find(SessionRef.of(waiter.id())).map(w -> w.blockedBy().contains(SessionRef.of(blocker.id())))
                 .orElse(false);
     }
@@ -114,9 +114,9 @@ class MySqlServerTest {
     void rowLockChainFromDataLockWaits() throws Exception {
         sql("CREATE TABLE IF NOT EXISTS sessionctl_chain (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
         sql("REPLACE INTO sessionctl_chain VALUES (1, 0), (2, 0)");
-        MariaDbWorkload.Client holder = workload.open();
-        MariaDbWorkload.Client middle = workload.open();
-        MariaDbWorkload.Client leaf = workload.open();
+        TestSessions.Client holder = workload.open();
+        TestSessions.Client middle = workload.open();
+        TestSessions.Client leaf = workload.open();
         holder.run("BEGIN");
         holder.run("UPDATE sessionctl_chain SET v = v + 1 WHERE id = 1");
         middle.run("BEGIN");
@@ -137,9 +137,9 @@ class MySqlServerTest {
     @Test
     void metadataLockConvoyFromMetadataLocks() throws Exception {
         sql("CREATE TABLE IF NOT EXISTS sessionctl_convoy (id INT PRIMARY KEY) ENGINE=InnoDB");
-        MariaDbWorkload.Client idleTrx = workload.open();
-        MariaDbWorkload.Client alter = workload.open();
-        MariaDbWorkload.Client reader = workload.open();
+        TestSessions.Client idleTrx = workload.open();
+        TestSessions.Client alter = workload.open();
+        TestSessions.Client reader = workload.open();
         idleTrx.run("BEGIN");
         idleTrx.run("SELECT * FROM sessionctl_convoy");
         workload.async(alter, "ALTER TABLE sessionctl_convoy ADD COLUMN c" + System.nanoTime() + " INT");
@@ -153,7 +153,7 @@ class MySqlServerTest {
 
     @Test
     void killQueryKeepsTheSession() throws Exception {
-        MariaDbWorkload.Client runner = workload.open();
+        TestSessions.Client runner = workload.open();
         Future<?> sleeping = workload.async(runner, "SELECT SLEEP(60)");
         Snapshot s = await(snap -> snap.find(SessionRef.of(runner.id())).map(x -> x.state() == SessionState.ACTIVE
                 && String.valueOf(x.sqlText()).contains("SLEEP")).orElse(false), "statement runs");

@@ -17,7 +17,7 @@ import java.util.concurrent.Future;
  * background thread; {@link #close()} ends every session it opened (through an admin connection,
  * since a blocked statement holds its connection) so tests leave no locks behind.
  */
-final class MariaDbWorkload implements AutoCloseable {
+final class TestSessions implements AutoCloseable {
 
     /** One workload session: its connection and its server id. */
     record Client(Connection connection, long id) {
@@ -38,7 +38,7 @@ final class MariaDbWorkload implements AutoCloseable {
         return t;
     });
 
-    MariaDbWorkload(String url, String user, String password) {
+    TestSessions(String url, String user, String password) {
         this.url = url;
         this.user = user;
         this.password = password;
