@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.sessionctl.analysis.BlockingAnalyzer;
 import dev.sessionctl.analysis.BlockingReport;
 import dev.sessionctl.dialect.DialectRegistry;
+import dev.sessionctl.embedded.BlockingWorkload;
 import dev.sessionctl.embedded.EmbeddedMariaDbServer;
 import dev.sessionctl.guard.GuardChain;
 import dev.sessionctl.guard.ProtectionPolicy;
@@ -264,6 +265,26 @@ class MariaDbDialectTest {
                 "both remaining waiters wait on the middle session");
         assertThat(BlockingAnalyzer.analyze(later).roots()).extracting(BlockingReport.Root::ref)
                 .containsExactly(SessionRef.of(middle.id()));
+    }
+
+    @Test
+    void demoWorkloadOnMariaDbHasOneRootAndDrainsAfterTheVerifiedKill() {
+        try (BlockingWorkload demo = BlockingWorkload.start(server.jdbcUrl(), server.user(), server.password(),
+                "demo_chain", 5, true, Duration.ofMinutes(5))) {
+            int blocked = demo.blockedSessionCount();
+            Snapshot s = await(snap -> snap.sessions().stream().filter(Session::isWaitingOnSession).count() >= blocked,
+                    blocked + " sessions wait");
+            BlockingReport report = BlockingAnalyzer.analyze(s);
+            assertThat(report.roots()).hasSize(1);
+            assertThat(report.roots().get(0).ref()).isEqualTo(SessionRef.of(demo.blockerSessionId()));
+            assertThat(report.roots().get(0).totalBlocked()).isEqualTo(blocked);
+            assertThat(report.roots().get(0).depth()).isEqualTo(2);
+            SessionKiller killer = new SessionKiller(target, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE);
+            KillResult r = killer.killOne(report.roots().get(0).session().key(),
+                    KillRequest.of(KillAction.TERMINATE).verify(true));
+            assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.TERMINATED);
+            assertThat(demo.awaitWaitersFinished(Duration.ofSeconds(30))).as(demo.failures().toString()).isTrue();
+        }
     }
 
     @Test
