@@ -549,15 +549,16 @@ final class MySqlTargetConnection implements TargetConnection {
         if (!rowWaits.isEmpty()) {
             RowWait first = rowWaits.get(0);
             rowWaits.forEach(w -> blockers.add(SessionRef.of(w.blocking())));
-            b.waitEventType("row lock").waitEvent("row lock" + (first.table() == null ? "" : " on " + first.table())
-                    + (first.index() == null ? "" : " index " + first.index())
-                    + (first.mode() == null ? "" : " (" + first.mode() + ")"));
+            String table = first.table() == null ? "?" : first.table().replace("`", "");
+            String detail = java.util.stream.Stream.of(first.index(), first.mode()).filter(x -> x != null)
+                    .collect(java.util.stream.Collectors.joining(", "));
+            b.waitEventType("row lock").waitEvent(table + (detail.isEmpty() ? "" : " (" + detail + ")"));
             if (trx != null && trx.waitMicros() != null) {
                 b.stateSince(now.minusNanos(trx.waitMicros() * 1000));
             }
         } else if (mdl != null) {
-            b.waitEventType("metadata lock").waitEvent("metadata lock on " + mdl.object()
-                    + (mdl.inferred() ? " (blockers inferred: sessions with open transactions)" : ""));
+            b.waitEventType("metadata lock").waitEvent(mdl.object()
+                    + (mdl.inferred() ? ", blockers inferred from open transactions" : ""));
         } else if (r.state() != null && !r.state().isEmpty() && state == SessionState.ACTIVE) {
             b.waitEvent(r.state());
         }

@@ -233,7 +233,7 @@ class MariaDbDialectTest {
         Session mid = session(s, middle);
         assertThat(mid.state()).isEqualTo(SessionState.ACTIVE);
         assertThat(mid.waitEventType()).isEqualTo("row lock");
-        assertThat(mid.waitEvent()).contains("chain");
+        assertThat(mid.waitEvent()).isEqualTo("sessionctl.chain (PRIMARY, X)");
 
         BlockingReport report = BlockingAnalyzer.analyze(s);
         assertThat(report.roots()).hasSize(1);
@@ -309,6 +309,8 @@ class MariaDbDialectTest {
         assertThat(session(s, idleTrx).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
         assertThat(session(s, alter).blockedBy()).containsExactly(SessionRef.of(idleTrx.id()));
         assertThat(session(s, alter).waitEventType()).isEqualTo("metadata lock");
+        assertThat(session(s, alter).waitEvent()).contains("convoy").contains("inferred");
+        assertThat(session(s, alter).attributes()).containsEntry("mdl_blockers", "inferred");
         assertThat(session(s, reader1).blockedBy()).containsExactly(SessionRef.of(alter.id()));
         BlockingReport report = BlockingAnalyzer.analyze(s);
         assertThat(report.roots()).hasSize(1);

@@ -1,0 +1,144 @@
+package dev.sessionctl.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sessionctl.embedded.BlockingWorkload;
+import dev.sessionctl.embedded.EmbeddedMariaDbServer;
+import dev.sessionctl.render.Json;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The unchanged CLI on a real embedded MariaDB, through jdbc:mariadb: and jdbc:mysql: URLs. */
+class CliMariaDbTest {
+
+    static EmbeddedMariaDbServer db;
+    BlockingWorkload workload;
+    final List<Connection> extra = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        db = EmbeddedMariaDbServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        db.close();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        KillCommand.confirmer = prompt -> null;
+        if (workload != null) {
+            workload.close();
+        }
+        for (Connection c : extra) {
+            c.close();
+        }
+    }
+
+    String mysqlUrl() {
+        return "jdbc:mysql://127.0.0.1:" + db.port() + "/sessionctl?sslMode=DISABLED&allowPublicKeyRetrieval=true";
+    }
+
+    String[] target(String url, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--url", url, "-U", db.user()));
+        return all.toArray(new String[0]);
+    }
+
+    JsonNode json(String... args) throws Exception {
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), args));
+        assertThat(r.code()).as(r.err()).isZero();
+        return Json.MAPPER.readTree(r.out());
+    }
+
+    JsonNode blockersWhenWaiting(int expectedWaiting) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            JsonNode b = json("blockers", "-o", "json");
+            if (b.get("waitingSessions").asInt() >= expectedWaiting) {
+                return b;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("waiters never showed");
+    }
+
+    boolean alive(long id) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + id)) {
+            rs.next();
+            return rs.getInt(1) == 1;
+        }
+    }
+
+    @Test
+    void blockersAndSessionsThroughBothUrlSchemes() throws Exception {
+        workload = BlockingWorkload.start(db.jdbcUrl(), db.user(), db.password(), "cli_chain", 2, true,
+                Duration.ofMinutes(5));
+        JsonNode b = blockersWhenWaiting(3);
+        assertThat(b.get("roots")).hasSize(1);
+        JsonNode root = b.get("roots").get(0);
+        assertThat(root.get("sessionId").asLong()).isEqualTo(workload.blockerSessionId());
+        assertThat(root.get("key").asText()).matches(workload.blockerSessionId() + ",[0-9a-f]{12}");
+        assertThat(root.get("idleInTransaction").asBoolean()).isTrue();
+        assertThat(root.get("totalBlocked").asInt()).isEqualTo(3);
+
+        CliUsageTest.Run viaMysql = CliUsageTest.run(target(mysqlUrl(), "sessions", "--state", "idle-in-transaction",
+                "-o", "json"));
+        assertThat(viaMysql.code()).as(viaMysql.err()).isZero();
+        JsonNode s = Json.MAPPER.readTree(viaMysql.out());
+        assertThat(s.get("sessions")).extracting(x -> x.get("key").asText()).containsExactly(root.get("key").asText());
+
+        CliUsageTest.Run table = CliUsageTest.run(target(db.jdbcUrl(), "sessions"));
+        assertThat(table.out()).contains("mariadb");
+        for (String line : table.out().split("\n")) {
+            assertThat(line.length()).as(line).isLessThanOrEqualTo(80);
+        }
+    }
+
+    @Test
+    void dryRunThenVerifiedKillOfTheRoot() throws Exception {
+        workload = BlockingWorkload.start(db.jdbcUrl(), db.user(), db.password(), "cli_kill", 2, false,
+                Duration.ofMinutes(5));
+        blockersWhenWaiting(2);
+        CliUsageTest.Run dry = CliUsageTest.run(target(db.jdbcUrl(), "kill", "--roots", "--dry-run"));
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("KILL CONNECTION " + workload.blockerSessionId());
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), "kill", "--roots", "--yes", "--wait"));
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("terminated").contains("session-gone");
+        assertThat(workload.awaitWaitersFinished(Duration.ofSeconds(15))).isTrue();
+        assertThat(alive(workload.blockerSessionId())).isFalse();
+    }
+
+    @Test
+    void staleKeyIsRefusedAndDoctorNamesWhatIsMissing() throws Exception {
+        Connection victim = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        extra.add(victim);
+        long id;
+        try (Statement st = victim.createStatement(); ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            id = rs.getLong(1);
+        }
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), "kill", id + ",0123456789ab", "--yes"));
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.out()).contains("identity-changed");
+        assertThat(alive(id)).isTrue();
+
+        CliUsageTest.Run doctor = CliUsageTest.run(target(db.jdbcUrl(), "doctor"));
+        assertThat(doctor.out()).contains("performance_schema").contains("metadata_lock_info");
+    }
+}
