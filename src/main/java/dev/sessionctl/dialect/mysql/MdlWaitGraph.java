@@ -91,7 +91,8 @@ final class MdlWaitGraph {
         "++++++++++", // X
     };
 
-    private static final Set<String> SCOPED = Set.of("GLOBAL", "SCHEMA", "COMMIT", "TABLESPACE", "BACKUP", "BACKUP_LOCK");
+    private static final Set<String> SCOPED = Set.of("GLOBAL", "SCHEMA", "COMMIT", "TABLESPACE", "BACKUP",
+            "BACKUP LOCK", "BACKUP_LOCK");
 
     private MdlWaitGraph() {
     }

@@ -241,7 +241,12 @@ final class MySqlTargetConnection implements TargetConnection {
         if (spec.password() != null) {
             props.setProperty("password", spec.password());
         }
-        String url = spec.url().startsWith("jdbc:oceanbase:") ? new OceanBaseMySqlDialect().driverUrl(spec.url()) : spec.url();
+        String url = spec.url();
+        try {
+            DriverManager.getDriver(url);
+        } catch (SQLException noDriver) {
+            url = new OceanBaseMySqlDialect().driverUrl(url); // as the registry did for jdbc:oceanbase:
+        }
         try {
             conn = DriverManager.getConnection(url, props);
             probe = ServerProbe.of(conn, spec);
@@ -315,7 +320,9 @@ final class MySqlTargetConnection implements TargetConnection {
                   + " WHERE s.THREAD_ID = t.THREAD_ID AND s.END_EVENT_ID IS NULL)" : "NULL";
         String threadCols = features.psThreads() ? "t.THREAD_ID, t.TYPE, t.NAME" : "NULL, NULL, NULL";
         String from = features.psProcesslist() ? "performance_schema.processlist p" : "information_schema.PROCESSLIST p";
-        String join = features.psThreads() ? " LEFT JOIN performance_schema.threads t ON t.PROCESSLIST_ID = p.ID" : "";
+        // MariaDB's main thread keeps the processlist id it had while running the init file: never join it
+        String join = features.psThreads() ? " LEFT JOIN performance_schema.threads t ON t.PROCESSLIST_ID = p.ID"
+                + " AND t.NAME <> 'thread/sql/main'" : "";
         String osThread = maria ? "p.TID" : features.psThreads() ? "t.THREAD_OS_ID" : "NULL";
         return "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE, p.INFO, "
                 + (maria ? "p.TIME_MS, p.QUERY_ID, " : "NULL, NULL, ") + osThread + ", " + threadCols + ", "
@@ -330,7 +337,11 @@ final class MySqlTargetConnection implements TargetConnection {
                 ps.setLong(1, onlyId);
             }
             try (ResultSet rs = ps.executeQuery()) {
+                Set<Long> ids = new java.util.HashSet<>();
                 while (rs.next()) {
+                    if (!ids.add(rs.getLong(1))) {
+                        continue; // one row per session even if a join ever matched twice
+                    }
                     out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             longOrNull(rs, 6), rs.getString(7), rs.getString(8), doubleOrNull(rs, 9), longOrNull(rs, 10),
                             longOrNull(rs, 11), longOrNull(rs, 12), rs.getString(13), rs.getString(14),
@@ -436,8 +447,19 @@ final class MySqlTargetConnection implements TargetConnection {
         return out;
     }
 
+    /**
+     * States of a session waiting in the metadata-lock subsystem: table / schema / stored routine /
+     * trigger / event metadata locks, the global read lock, the commit lock and the backup lock.
+     * ("Waiting for table level lock" is MyISAM's table lock, not MDL.)
+     */
     static boolean isMdlWaitState(String state) {
-        return state != null && state.startsWith(MDL_WAIT_STATE_PREFIX) && state.endsWith("metadata lock");
+        return state != null && state.startsWith(MDL_WAIT_STATE_PREFIX) && (state.endsWith("metadata lock")
+                || state.endsWith("global read lock") || state.endsWith("commit lock") || state.endsWith("backup lock"));
+    }
+
+    /** Only object metadata-lock waits are inferred; a global read / commit / backup lock names no table. */
+    static boolean isObjectMdlWaitState(String state) {
+        return isMdlWaitState(state) && state.endsWith("metadata lock");
     }
 
     /** Metadata-lock waits, read only when some session is in a metadata-lock wait state. */
@@ -466,6 +488,7 @@ final class MySqlTargetConnection implements TargetConnection {
             return MdlWaitGraph.fromLocks(locks);
         }
         Set<Long> open = new LinkedHashSet<>(trx.keySet());
+        waiters.removeIf(w -> rows.stream().anyMatch(r -> r.id() == w.sessionId() && !isObjectMdlWaitState(r.state())));
         if (features.mdlInfoPlugin()) {
             List<MdlWaitGraph.Lock> granted = new ArrayList<>();
             try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(

@@ -38,6 +38,9 @@ class MySqlRulesTest {
         assertThat(MySqlTargetConnection.stateOf(row("app", "Query", null), null, true)).isEqualTo(SessionState.ACTIVE);
         assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for table metadata lock")).isTrue();
         assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for schema metadata lock")).isTrue();
+        assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for global read lock")).isTrue();
+        assertThat(MySqlTargetConnection.isObjectMdlWaitState("Waiting for global read lock")).isFalse();
+        assertThat(MySqlTargetConnection.isMdlWaitState("Waiting for table level lock")).isFalse();
         assertThat(MySqlTargetConnection.isMdlWaitState("Sending data")).isFalse();
     }
 
