@@ -2,11 +2,20 @@ package dev.sessionctl.dialect.mysql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sessionctl.guard.GuardChain;
+import dev.sessionctl.guard.ProtectionPolicy;
 import dev.sessionctl.kill.KillOutcome;
+import dev.sessionctl.model.Engine;
+import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionKey;
+import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.model.SessionKind;
 import dev.sessionctl.model.SessionState;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Classification rules that need no server: thread kinds, states, error codes, server detection. */
@@ -28,6 +37,18 @@ class MySqlRulesTest {
         assertThat(MySqlTargetConnection.kindOf(row(null, "Daemon", null))).isEqualTo(SessionKind.BACKGROUND);
         assertThat(MySqlTargetConnection.kindOf(row("x", "Sleep", "BACKGROUND"))).isEqualTo(SessionKind.BACKGROUND);
         assertThat(MySqlTargetConnection.kindOf(row("app", "Query", "FOREGROUND"))).isEqualTo(SessionKind.CLIENT);
+    }
+
+    @Test
+    void daemonAndReplicationThreadsAreRefusedByTheGuards() {
+        for (MySqlTargetConnection.Row r : List.of(row(null, "Daemon", null), row("repl", "Binlog Dump GTID", null),
+                row("system user", "Query", null))) {
+            Session s = Session.builder(new SessionKey("t", 0, r.id(), "0123456789ab")).user(r.user())
+                    .kind(MySqlTargetConnection.kindOf(r)).build();
+            Snapshot snap = new Snapshot("t", Engine.MYSQL, "8.0", Instant.EPOCH, List.of(s), Set.of());
+            assertThat(GuardChain.standard(ProtectionPolicy.none()).check(s, snap))
+                    .map(GuardChain.Refusal::guard).contains("not-a-client");
+        }
     }
 
     @Test
