@@ -204,6 +204,39 @@ class MariaDbDialectTest {
         }
     }
 
+    @Test
+    void unknownThreadFromAnOceanBaseProxyIsNotTakenForGone() throws Exception {
+        // A real server error 1094 for a session that is still listed: what obproxy returns when it sends
+        // the KILL to an OBServer that does not own the session. Raised here by a procedure named like
+        // the RDS one, so the kill statement reaches it; the OceanBase engine is forced.
+        sql("CREATE PROCEDURE mysql.rds_kill(IN thread BIGINT)"
+                + " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1094, MESSAGE_TEXT = 'Unknown thread id'");
+        sql("CREATE PROCEDURE mysql.rds_kill_query(IN thread BIGINT)"
+                + " SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1094, MESSAGE_TEXT = 'Unknown thread id'");
+        try {
+            TestSessions.Client victim = workload.open();
+            for (String engine : List.of("oceanbase-mysql", "mariadb")) {
+                try (TargetConnection t = DialectRegistry.load().connect(new TargetSpec("ob", server.jdbcUrl(),
+                        server.user(), server.password(), Map.of("engine", engine), null))) {
+                    Session v = t.snapshot().find(SessionRef.of(victim.id())).orElseThrow();
+                    KillResult r = t.execute(KillAction.TERMINATE, v, Duration.ofSeconds(2));
+                    assertThat(r.errorCode()).isEqualTo("1094");
+                    if (engine.equals("oceanbase-mysql")) {
+                        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.FAILED);
+                        assertThat(r.message()).contains("still listed");
+                        assertThat(r.fix()).contains("not through obproxy").contains("jdbc:oceanbase://");
+                    } else {
+                        assertThat(r.outcome()).isEqualTo(KillOutcome.ALREADY_GONE);
+                    }
+                }
+            }
+            assertThat(victim.connection().isValid(5)).isTrue();
+        } finally {
+            sql("DROP PROCEDURE IF EXISTS mysql.rds_kill");
+            sql("DROP PROCEDURE IF EXISTS mysql.rds_kill_query");
+        }
+    }
+
     // ---------------------------------------------------------------- states and blocking
 
     @Test
