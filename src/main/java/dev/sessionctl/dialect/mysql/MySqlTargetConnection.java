@@ -736,6 +736,9 @@ final class MySqlTargetConnection implements TargetConnection {
                 return KillResult.of(key, action, KillOutcome.ALREADY_GONE, null, "session " + key.printable()
                         + " was not running a statement; nothing to cancel, nothing was done");
             }
+            if (wanted.equals(current) && wanted.startsWith("text:") && !sameStart(now, victim)) {
+                current = "text: a new execution of the same text";
+            }
             if (!wanted.equals(current)) {
                 return KillResult.of(key, action, KillOutcome.ALREADY_GONE, null, "the statement of session "
                         + key.printable() + " has already ended" + (current == null ? "" : " (it now runs another)")
@@ -752,6 +755,25 @@ final class MySqlTargetConnection implements TargetConnection {
                     + key.printable() + " cancelled; the session stays connected");
         }
         return awaitGone(key, action, statement, timeout);
+    }
+
+    /**
+     * Without a statement id (MySQL with performance_schema off, OceanBase) the same text may be a new
+     * execution: it is the same statement only if it started when the one the user saw did (within 2 s,
+     * the process list counts whole seconds).
+     */
+    private boolean sameStart(Row now, Session victim) {
+        if (victim.queryStart() == null || now.time() == null) {
+            return false;
+        }
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT UTC_TIMESTAMP(6)")) {
+            rs.next();
+            Instant serverNow = LocalDateTime.parse(rs.getString(1), SERVER_TIME).toInstant(ZoneOffset.UTC);
+            long ms = now.timeMs() != null ? Math.round(now.timeMs()) : now.time() * 1000;
+            return Duration.between(serverNow.minusMillis(ms), victim.queryStart()).abs().toMillis() <= 2000;
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     /** KILL only flags the thread; it leaves when it next checks the flag (a rollback can take long). */
