@@ -166,12 +166,21 @@ class MariaDbDialectTest {
             // the premise: this driver reports "MySQL" whatever the server is
             assertThat(c.getMetaData().getDriverName()).containsIgnoringCase("MySQL Connector");
         }
+        TestSessions.Client victim = workload.open();
         try (TargetConnection t = connect(url, server.user(), server.password())) {
             assertThat(t.info().engine()).isEqualTo(Engine.MARIADB);
             Snapshot s = t.snapshot();
             assertThat(s.ownSessions()).hasSize(1);
             assertThat(s.find(s.ownSessions().iterator().next())).isPresent();
+            // the same keys through either driver, and the kill path works through Connector/J too
+            Session v = s.find(SessionRef.of(victim.id())).orElseThrow();
+            assertThat(v.key()).isEqualTo(session(target.snapshot(), victim).key());
+            KillResult r = new SessionKiller(t, GuardChain.standard(ProtectionPolicy.none()), KillListener.NONE)
+                    .killOne(v.key(), KillRequest.of(KillAction.TERMINATE).verify(true));
+            assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.TERMINATED);
+            assertThat(r.checks()).allMatch(Check::passed);
         }
+        assertThat(victim.connection().isValid(5)).isFalse();
     }
 
     @Test
