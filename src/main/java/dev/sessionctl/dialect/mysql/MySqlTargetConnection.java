@@ -925,6 +925,50 @@ final class MySqlTargetConnection implements TargetConnection {
         return out;
     }
 
+    // ------------------------------------------------------------------ orphans
+
+    /**
+     * InnoDB transactions that belong to no session ({@code trx_mysql_thread_id = 0}): XA transactions
+     * left PREPARED by a client that disconnected (they keep their locks until someone runs XA COMMIT
+     * or XA ROLLBACK; see XA RECOVER) and transactions recovered after a crash that InnoDB is still
+     * rolling back. Size is InnoDB's rows modified.
+     */
+    @Override
+    public List<dev.sessionctl.model.OrphanTransaction> orphanTransactions() {
+        ensureConnected();
+        if (!features.innodbTrx()) {
+            throw new TargetException(TargetException.Kind.UNSUPPORTED, "listing transactions without a session needs"
+                    + " information_schema.INNODB_TRX (PROCESS privilege) on " + engine, grantFor("PROCESS"), null, null);
+        }
+        List<dev.sessionctl.model.OrphanTransaction> out = new ArrayList<>();
+        letInnodbCacheRefresh();
+        lastInnodbRead = System.nanoTime();
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT trx_id, trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)), trx_rows_modified,"
+                        + " UTC_TIMESTAMP(6) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = 0")) {
+            while (rs.next()) {
+                Instant now = LocalDateTime.parse(rs.getString(5), SERVER_TIME).toInstant(ZoneOffset.UTC);
+                Long age = longOrNull(rs, 3);
+                String state = rs.getString(2);
+                out.add(new dev.sessionctl.model.OrphanTransaction(0, rs.getString(1),
+                        "ROLLING BACK".equalsIgnoreCase(state) ? "ROLLING BACK" : "XA PREPARED",
+                        age == null ? null : now.minusNanos(age * 1000), longOrNull(rs, 4), null));
+            }
+        } catch (SQLException e) {
+            throw MySqlErrors.translate(e, "reading transactions without a session on " + spec.name(), grantFor("PROCESS"));
+        }
+        return out;
+    }
+
+    /** Not needed on this family: every account may KILL its own sessions (same user name) without any privilege. */
+    @Override
+    public String selfServiceSetup(String procedureName) {
+        throw new TargetException(TargetException.Kind.UNSUPPORTED, "no self-service procedure is needed on " + engine
+                + ": every account may end its own sessions (same user name) with KILL, without any privilege;"
+                + " ending other accounts' sessions needs " + (isMariaDb() ? "CONNECTION ADMIN" : "CONNECTION_ADMIN")
+                + " or SUPER");
+    }
+
     // ------------------------------------------------------------------ doctor
 
     @Override

@@ -363,6 +363,37 @@ class MariaDbDialectTest {
         assertThat(report.roots().get(0).waiters()).noneMatch(w -> w.session().sessionId() == pooled.id());
     }
 
+    @Test
+    void preparedXaTransactionLeftByADisconnectedClientIsAnOrphanThatBlocks() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS xa_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+        sql("REPLACE INTO xa_t VALUES (1, 0)");
+        TestSessions.Client xa = workload.open();
+        xa.run("XA START 'sessionctl-orphan'");
+        xa.run("UPDATE xa_t SET v = v + 1 WHERE id = 1");
+        xa.run("XA END 'sessionctl-orphan'");
+        xa.run("XA PREPARE 'sessionctl-orphan'");
+        xa.connection().close(); // the prepared transaction outlives its session
+        try {
+            TestSessions.Client waiter = workload.open();
+            workload.async(waiter, "UPDATE xa_t SET v = v + 1 WHERE id = 1");
+            Snapshot s = await(snap -> listed(snap, waiter) && session(snap, waiter).isWaitingOnSession(),
+                    "the update waits on the prepared transaction");
+            assertThat(session(s, waiter).blockedBy()).containsExactly(SessionRef.of(0));
+            BlockingReport report = BlockingAnalyzer.analyze(s);
+            assertThat(report.roots()).hasSize(1);
+            assertThat(report.roots().get(0).session()).as("no session to kill").isNull();
+
+            List<dev.sessionctl.model.OrphanTransaction> orphans = target.orphanTransactions();
+            assertThat(orphans).hasSize(1);
+            assertThat(orphans.get(0).status()).isEqualTo("XA PREPARED");
+            assertThat(orphans.get(0).size()).isEqualTo(1L);
+            assertThat(orphans.get(0).start()).isNotNull();
+        } finally {
+            sql("XA ROLLBACK 'sessionctl-orphan'");
+        }
+        assertThat(target.orphanTransactions()).isEmpty();
+    }
+
     // ---------------------------------------------------------------- cancel vs terminate
 
     @Test
