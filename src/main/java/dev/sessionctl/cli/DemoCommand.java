@@ -82,7 +82,8 @@ final class DemoCommand implements Callable<Integer> {
                 out.println();
                 step(out, "$ sessionctl sessions --url " + target.redactedUrl() + " -U " + target.user());
                 SessionsCommand.render(out, snap, snap.sessions().stream()
-                        .filter(s -> s.kind() == dev.sessionctl.model.SessionKind.CLIENT).toList(), OutputFormat.TABLE, false);
+                        .filter(s -> s.kind() == dev.sessionctl.model.SessionKind.CLIENT)
+                        .sorted(java.util.Comparator.comparing(Session::ref)).toList(), OutputFormat.TABLE, false);
                 out.println();
                 step(out, "$ sessionctl blockers --url " + target.redactedUrl() + " -U " + target.user());
                 BlockingReport report = BlockingAnalyzer.analyze(snap);
@@ -132,6 +133,16 @@ final class DemoCommand implements Callable<Integer> {
                     public String password() { return pg.password(); }
                     public String description() { return "PostgreSQL"; }
                     public void close() { pg.close(); }
+                };
+            }
+            case "mariadb", "mysql" -> {
+                var m = dev.sessionctl.embedded.EmbeddedMariaDbServer.start();
+                yield new DemoServer() {
+                    public String jdbcUrl() { return m.jdbcUrl(); }
+                    public String user() { return m.user(); }
+                    public String password() { return m.password(); }
+                    public String description() { return "MariaDB"; }
+                    public void close() { m.close(); }
                 };
             }
             default -> throw new UserError("invalid --engine '" + engine + "'; expected postgresql or mariadb");

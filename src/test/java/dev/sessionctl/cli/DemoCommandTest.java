@@ -21,6 +21,21 @@ class DemoCommandTest {
     }
 
     @Test
+    void demoRunsOnEmbeddedMariaDb() {
+        CliUsageTest.Run r = CliUsageTest.run("demo", "--engine", "mariadb");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("MariaDB is up").contains("1 root blocker(s), 4 waiting session(s)")
+                .contains("All 4 blocked sessions completed their UPDATE").contains("No session is blocked");
+    }
+
+    @Test
+    void unknownEngineIsUsageError() {
+        CliUsageTest.Run r = CliUsageTest.run("demo", "--engine", "db2");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("invalid --engine 'db2'");
+    }
+
+    @Test
     void badWaiterCountIsUsageError() {
         CliUsageTest.Run r = CliUsageTest.run("demo", "--waiters", "0");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
