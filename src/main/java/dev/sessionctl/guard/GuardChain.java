@@ -45,6 +45,24 @@ public final class GuardChain {
         return new GuardChain(g);
     }
 
+    /**
+     * This chain with the guard named {@code name} replaced, keeping its place. The escalation
+     * ladder uses it to swap "already-terminating" for a guard that lets a stalled rollback be
+     * escalated while still refusing one that makes progress.
+     *
+     * @throws IllegalArgumentException when no guard has that name
+     */
+    public GuardChain replacing(String name, Guard replacement) {
+        List<Guard> g = new ArrayList<>(guards);
+        for (int i = 0; i < g.size(); i++) {
+            if (g.get(i).name().equals(name)) {
+                g.set(i, replacement);
+                return new GuardChain(g);
+            }
+        }
+        throw new IllegalArgumentException("no guard named '" + name + "' in the chain");
+    }
+
     public GuardChain with(Guard extra) {
         List<Guard> g = new ArrayList<>(guards);
         g.add(extra);

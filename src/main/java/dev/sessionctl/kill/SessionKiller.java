@@ -31,6 +31,14 @@ public final class SessionKiller {
         this.verifier = new Verifier(target);
     }
 
+    /** With a verifier carrying extra checks (locks on a table, server process gone). */
+    public SessionKiller(TargetConnection target, GuardChain guards, KillListener listener, Verifier verifier) {
+        this.target = target;
+        this.guards = guards;
+        this.listener = listener == null ? KillListener.NONE : listener;
+        this.verifier = verifier == null ? new Verifier(target) : verifier;
+    }
+
     /** Acts on each key in order, each against the freshest snapshot. */
     public List<KillResult> kill(List<SessionKey> keys, KillRequest request) {
         List<KillResult> results = new ArrayList<>(keys.size());

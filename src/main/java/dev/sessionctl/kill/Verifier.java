@@ -17,10 +17,31 @@ import java.util.Optional;
  */
 public final class Verifier {
 
+    /**
+     * A check added to the built-in ones after an action that ends a session (locks on a table
+     * released, server process gone). Returns empty when it has nothing to say for this victim.
+     */
+    public interface ExtraCheck {
+        Optional<Check> check(Session victim, Snapshot now);
+    }
+
     private final TargetConnection target;
+    private final List<ExtraCheck> extras;
 
     public Verifier(TargetConnection target) {
+        this(target, List.of());
+    }
+
+    public Verifier(TargetConnection target, List<ExtraCheck> extras) {
         this.target = target;
+        this.extras = List.copyOf(extras);
+    }
+
+    /** This verifier plus one more check. */
+    public Verifier with(ExtraCheck extra) {
+        List<ExtraCheck> all = new ArrayList<>(extras);
+        all.add(extra);
+        return new Verifier(target, all);
     }
 
     public KillResult verify(Session victim, KillResult result, List<SessionRef> waitersBefore, Duration timeout) {
@@ -30,6 +51,12 @@ public final class Verifier {
         while (true) {
             Snapshot now = target.snapshot();
             checks = result.action() == KillAction.CANCEL ? cancelChecks(victim, now) : terminateChecks(victim, waitersBefore, now);
+            if (result.action() != KillAction.CANCEL && !extras.isEmpty()) {
+                checks = new ArrayList<>(checks);
+                for (ExtraCheck extra : extras) {
+                    extra.check(victim, now).ifPresent(checks::add);
+                }
+            }
             boolean all = checks.stream().allMatch(Check::passed);
             if (all || System.nanoTime() > deadline) {
                 KillResult r = result.withChecks(checks);
