@@ -143,6 +143,11 @@ public final class OsProcessKiller {
         return Optional.empty();
     }
 
+    /** Why this session's process serves other sessions too (so it must not be signalled), or empty. */
+    public static Optional<String> refusalForSharing(Session victim, Snapshot snapshot) {
+        return sharedServer(victim, snapshot);
+    }
+
     /** Oracle shared servers and threaded execution, or any process id listed for two sessions. */
     static Optional<String> sharedServer(Session victim, Snapshot snapshot) {
         String server = victim.attributes().get("server");
