@@ -43,7 +43,9 @@ public final class FakeTargetConnection implements TargetConnection {
         /** The statement stops, the session becomes idle (CANCELLED). */
         STOP_STATEMENT,
         /** The server refuses for lack of privilege. */
-        REFUSE_PRIVILEGE
+        REFUSE_PRIVILEGE,
+        /** The driver blows up (an unexpected exception). */
+        THROW
     }
 
     private final Engine engine;
@@ -180,6 +182,7 @@ public final class FakeTargetConnection implements TargetConnection {
                 sessions.put(key.ref(), now.toBuilder().state(SessionState.IDLE).queryStart(null).build());
                 return KillResult.of(key, action, KillOutcome.CANCELLED, stmt, "cancelled");
             }
+            case THROW -> throw new IllegalStateException("driver exploded on " + key.printable());
             case REFUSE_PRIVILEGE -> {
                 return KillResult.of(key, action, KillOutcome.REFUSED_PRIVILEGE, stmt, "permission denied")
                         .withErrorCode("42501").withFix("GRANT pg_signal_backend TO tester");
