@@ -65,10 +65,11 @@ public record EscalationLadder(List<EscalationStep> steps, Duration pollInterval
                     EscalationStep.of(KillAction.TERMINATE_IMMEDIATE, Duration.ofSeconds(60)),
                     EscalationStep.of(KillAction.DISCONNECT_IMMEDIATE, Duration.ofSeconds(60)),
                     EscalationStep.of(KillAction.OS_KILL, Duration.ofSeconds(60))));
+            // PostgreSQL reports no rollback size: a backend told to terminate that is still there after 10 s is stuck
             case POSTGRESQL -> of(List.of(
                     EscalationStep.of(KillAction.CANCEL, Duration.ofSeconds(5)),
                     EscalationStep.of(KillAction.TERMINATE, Duration.ofSeconds(10)),
-                    EscalationStep.of(KillAction.OS_TERM, Duration.ofSeconds(10))));
+                    EscalationStep.of(KillAction.OS_TERM, Duration.ofSeconds(10)))).withRollbackStall(Duration.ofSeconds(10));
             case MYSQL -> of(List.of(
                     EscalationStep.of(KillAction.CANCEL, Duration.ofSeconds(5)),
                     EscalationStep.of(KillAction.TERMINATE, Duration.ofSeconds(30))));

@@ -79,7 +79,7 @@ public final class Escalator {
         long started = ticker.nanoTime();
         List<StepRecord> records = new ArrayList<>();
         RollbackMonitor monitor = new RollbackMonitor(unitFor(target.info().engine()));
-        Observation first = observe(key);
+        Observation first = observe(key, target.snapshot()); // full read: the waiters are needed for verification
         if (!first.present()) {
             return finish(key, EscalationResult.Status.ALREADY_GONE, records, null, List.of(), first.why(), started);
         }
@@ -274,7 +274,10 @@ public final class Escalator {
     }
 
     private Observation observe(SessionKey key) {
-        Snapshot snap = target.snapshot(List.of(key.ref()));
+        return observe(key, target.snapshot(List.of(key.ref())));
+    }
+
+    private static Observation observe(SessionKey key, Snapshot snap) {
         Optional<Session> s = snap.find(key.ref());
         if (s.isEmpty()) {
             return new Observation(null, List.of(), "session " + key.printable() + " is no longer listed");

@@ -29,7 +29,7 @@ class KillPlanTest {
 
     private static final Instant T = Instant.parse("2026-11-22T02:00:00Z");
 
-    /** batch sessions: 10 is a root blocking 11 and 12 (12 via 11); 20 blocks 21 but waits on 10? no: 20 is a second root; 30, 31 idle. */
+    /** batch sessions: 10 is a root blocking 11 (and 12 through 11), 20 a second root blocking 21, 30 and 31 idle, 40 protected, 99 our own. */
     private static FakeTargetConnection scene() {
         FakeTargetConnection t = new FakeTargetConnection(Engine.POSTGRESQL, List.of(KillAction.CANCEL, KillAction.TERMINATE));
         t.add(client(10, "1").user("batch").state(SessionState.IDLE_IN_TRANSACTION).stateSince(T.plusSeconds(600)).build());

@@ -45,7 +45,7 @@ public final class JdbcAuditSink implements AuditSink {
                 try (Statement st = connection.createStatement()) {
                     st.execute("CREATE TABLE " + table + " (id VARCHAR(36) NOT NULL, phase VARCHAR(16) NOT NULL,"
                             + " recorded_at TIMESTAMP NOT NULL, os_user VARCHAR(128), os_host VARCHAR(255), origin VARCHAR(32),"
-                            + " target VARCHAR(255), session_key VARCHAR(100), session_user VARCHAR(128),"
+                            + " target VARCHAR(255), session_key VARCHAR(100), session_db_user VARCHAR(128),"
                             + " action VARCHAR(40), statement VARCHAR(4000), reason VARCHAR(4000), outcome VARCHAR(40),"
                             + " message VARCHAR(4000), duration_ms NUMERIC(19), record_json VARCHAR(4000))");
                 }
@@ -73,7 +73,7 @@ public final class JdbcAuditSink implements AuditSink {
     @Override
     public void append(AuditRecord r) {
         String sql = "INSERT INTO " + table + " (id, phase, recorded_at, os_user, os_host, origin, target, session_key,"
-                + " session_user, action, statement, reason, outcome, message, duration_ms, record_json)"
+                + " session_db_user, action, statement, reason, outcome, message, duration_ms, record_json)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, r.id());
