@@ -137,7 +137,9 @@ public final class Explainer {
                     + " returns; look at the storage"));
         }
         String wait = waitOf(s);
-        if (wait != null && isNetworkWait(wait)) {
+        // idle sessions always wait on their client; the wait matters only for one running or being ended
+        if (wait != null && isNetworkWait(wait)
+                && (s.state() == SessionState.ACTIVE || s.state() == SessionState.TERMINATING)) {
             findings.add(new Explanation.Finding("network-wait", "it waits on the network or a remote database ("
                     + wait + "): a kill is noticed only when that call returns"));
         }
