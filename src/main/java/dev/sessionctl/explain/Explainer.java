@@ -160,7 +160,7 @@ public final class Explainer {
             String measured = progress == null ? "progress was not sampled (use --sample)"
                     : progress.remaining() == null ? "the engine reports no transaction size"
                     : "no progress over " + fmt(progress.watchedFor()) + " (" + progress.remaining() + " " + unit + " left)";
-            findings.add(0, new Explanation.Finding(progress == null ? "not-terminating" : "stalled",
+            findings.add(0, new Explanation.Finding(progress == null ? "terminating-unmeasured" : "stalled",
                     "already told to end but still here; " + measured));
             if (progress == null) {
                 return new Explanation.NextStep("wait", prefix + " explain " + key + " --sample 30s",

@@ -42,7 +42,7 @@ public record Explanation(SessionKey key, Session session, boolean gone, String 
     /**
      * One reason.
      *
-     * @param code stable identifier for scripts: rolling-back, stalled, not-terminating, uninterruptible-io,
+     * @param code stable identifier for scripts: rolling-back, stalled, terminating-unmeasured, uninterruptible-io,
      *             network-wait, distributed-transaction, idle-in-transaction, long-statement, protected,
      *             shared-server, blocking, gone
      */

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The database runs on this host: reads /proc directly and signals with {@code kill -SIG PID}
- * started without a shell (the id is a number, the signal one of two constants).
+ * The database runs on this host: reads /proc directly and signals through {@link ProcessHandle}
+ * (no shell, no external command).
  */
 public final class LocalHostAccess implements HostAccess {
 
@@ -69,22 +69,25 @@ public final class LocalHostAccess implements HostAccess {
         return Optional.empty();
     }
 
+    /**
+     * Signals through {@link ProcessHandle}: SIGTERM for {@code destroy()}, SIGKILL for
+     * {@code destroyForcibly()}. The JDK checks the process start time it captured in
+     * {@link ProcessHandle#of} before signalling, so a pid reused in between is not hit.
+     */
     @Override
     public void signal(long pid, Signal signal) {
         HostAccess.requirePid(pid);
-        ProcessBuilder pb = new ProcessBuilder("kill", signal.option(), Long.toString(pid)).redirectErrorStream(true);
-        try {
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            int rc = p.waitFor();
-            if (rc != 0) {
-                throw new HostAccessException("kill " + signal.option() + " " + pid + " failed (exit " + rc + "): " + out);
-            }
-        } catch (IOException e) {
-            throw new HostAccessException("cannot run kill " + signal.option() + " " + pid + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HostAccessException("interrupted while signalling " + pid, e);
+        if (pid == ProcessHandle.current().pid()) {
+            throw new HostAccessException("refusing to signal sessionctl's own process " + pid);
+        }
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty()) {
+            throw new HostAccessException("no process " + pid + " to send SIG" + signal.name() + " to");
+        }
+        boolean sent = signal == Signal.KILL ? h.get().destroyForcibly() : h.get().destroy();
+        if (!sent && h.get().isAlive()) {
+            throw new HostAccessException("could not send SIG" + signal.name() + " to process " + pid
+                    + " (not permitted for " + System.getProperty("user.name") + "?)");
         }
     }
 }
