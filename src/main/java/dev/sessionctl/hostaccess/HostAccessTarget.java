@@ -85,12 +85,17 @@ public final class HostAccessTarget implements TargetConnection {
 
     @Override
     public String statementFor(KillAction action, Session victim) {
-        return action.isOsLevel() ? osKiller.describe(action, victim) : delegate.statementFor(action, victim);
+        return byHost(action) ? osKiller.describe(action, victim) : delegate.statementFor(action, victim);
+    }
+
+    /** OS-level actions the engine itself offers (Amazon RDS: rdsadmin kill method PROCESS) stay the engine's. */
+    private boolean byHost(KillAction action) {
+        return action.isOsLevel() && !delegate.supportedActions().contains(action);
     }
 
     @Override
     public KillResult execute(KillAction action, Session victim, Duration timeout) {
-        if (!action.isOsLevel()) {
+        if (!byHost(action)) {
             return delegate.execute(action, victim, timeout);
         }
         if (!supportedActions().contains(action)) {
