@@ -228,6 +228,35 @@ class EscalationPostgresTest {
         }
     }
 
+    @Test
+    void bulkPlanOnTableLockHoldersRootFirstWithMax() throws Exception {
+        try (BlockingWorkload w = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "esc_bulk", 2,
+                false, Duration.ofMinutes(2));
+             TargetConnection t = connect(pg.superuser())) {
+            GuardChain guards = GuardChain.standard(ProtectionPolicy.none());
+            dev.sessionctl.bulk.KillPlanner planner = new dev.sessionctl.bulk.KillPlanner(t, guards);
+            dev.sessionctl.bulk.KillPlan plan = planner.plan(t.snapshot(), planner.lockHoldersOf("esc_bulk"),
+                    "lock holders of esc_bulk", KillAction.TERMINATE, dev.sessionctl.bulk.KillPlan.Order.ROOTS_FIRST, 1);
+
+            assertThat(plan.entries()).singleElement().satisfies(e -> {
+                assertThat(e.session().sessionId()).isEqualTo(w.blockerSessionId());
+                assertThat(e.why()).contains("root blocker: 2 session(s) wait on it");
+                assertThat(e.statement()).contains("pg_terminate_backend");
+            });
+            assertThat(plan.overMax()).extracting(e -> e.session().sessionId())
+                    .containsExactlyInAnyOrderElementsOf(w.waiterSessionIds());
+
+            dev.sessionctl.bulk.BulkResult r = dev.sessionctl.bulk.BulkExecutor.kill(plan,
+                    new SessionKiller(t, guards, null, new Verifier(t).with(new LocksReleasedCheck(t, "esc_bulk"))),
+                    KillRequest.of(KillAction.TERMINATE).verify(true), null);
+
+            assertThat(r.items()).extracting(i -> i.result().outcome())
+                    .containsExactly(KillOutcome.TERMINATED, KillOutcome.SKIPPED, KillOutcome.SKIPPED);
+            assertThat(r.items().get(0).result().checks()).extracting(Check::name).contains("locks-released");
+            assertThat(w.awaitWaitersFinished(Duration.ofSeconds(20))).isTrue();
+        }
+    }
+
     private static int pidOf(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
             rs.next();
