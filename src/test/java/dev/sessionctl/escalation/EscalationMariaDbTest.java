@@ -195,6 +195,29 @@ class EscalationMariaDbTest {
     }
 
     @Test
+    void killLogTableWorksOnMariaDb() throws Exception {
+        try (Connection log = jdbc()) {
+            try (Statement st = log.createStatement()) {
+                // utf8mb4 counts 4 bytes a character against MySQL's 65 535-byte row limit
+                st.execute("CREATE DATABASE IF NOT EXISTS killlog CHARACTER SET utf8mb4");
+            }
+            dev.sessionctl.audit.jdbc.JdbcAuditSink sink = new dev.sessionctl.audit.jdbc.JdbcAuditSink(log, "killlog.sessionctl_kill_log", true);
+            dev.sessionctl.audit.AuditRecord r = new dev.sessionctl.audit.AuditRecord("id-1", "intent", java.time.Instant.now(),
+                    new dev.sessionctl.audit.AuditRecord.Actor("dba", "ops1", 1, null), "test", "maria", null, "terminate",
+                    "KILL CONNECTION 42", "x".repeat(5000), null, null, null, null, null, null);
+            sink.append(r);
+            new dev.sessionctl.audit.jdbc.JdbcAuditSink(log, "killlog.sessionctl_kill_log", true).append(r); // exists: not re-created
+            try (Statement st = log.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*), MAX(statement), MAX(CHAR_LENGTH(reason)) FROM killlog.sessionctl_kill_log")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+                assertThat(rs.getString(2)).isEqualTo("KILL CONNECTION 42");
+                assertThat(rs.getInt(3)).isEqualTo(1000);
+            }
+        }
+    }
+
+    @Test
     void explainAnIdleTransactionOnMariaDb() throws Exception {
         try (Connection victim = jdbc(); TargetConnection t = connect()) {
             try (Statement st = victim.createStatement()) {

@@ -17,7 +17,9 @@ import java.sql.Types;
 /**
  * A kill log table in a database (the DBA's habitual "kill log"), fed from the audit trail. Kept
  * outside the JDBC-free audit core. Portable column types (VARCHAR up to 4000, TIMESTAMP, NUMERIC)
- * so the same table works on PostgreSQL, MySQL/MariaDB, Oracle and H2; long texts are cut.
+ * so the same table works on PostgreSQL, MySQL/MariaDB, Oracle and H2; long texts are cut. The
+ * VARCHAR sizes add up to about 11 000 characters: under MySQL's 65 535-byte row limit even in
+ * utf8mb4 (4 bytes a character). The full record is in the audit file; the table is a summary.
  * Writes in autocommit: each record is committed on its own.
  */
 public final class JdbcAuditSink implements AuditSink {
@@ -46,8 +48,8 @@ public final class JdbcAuditSink implements AuditSink {
                     st.execute("CREATE TABLE " + table + " (id VARCHAR(36) NOT NULL, phase VARCHAR(16) NOT NULL,"
                             + " recorded_at TIMESTAMP NOT NULL, os_user VARCHAR(128), os_host VARCHAR(255), origin VARCHAR(32),"
                             + " target VARCHAR(255), session_key VARCHAR(100), session_db_user VARCHAR(128),"
-                            + " action VARCHAR(40), statement VARCHAR(4000), reason VARCHAR(4000), outcome VARCHAR(40),"
-                            + " message VARCHAR(4000), duration_ms NUMERIC(19), record_json VARCHAR(4000))");
+                            + " action VARCHAR(40), statement VARCHAR(4000), reason VARCHAR(1000), outcome VARCHAR(40),"
+                            + " message VARCHAR(1000), duration_ms NUMERIC(19), record_json VARCHAR(4000))");
                 }
             }
         } catch (SQLException e) {
@@ -87,9 +89,9 @@ public final class JdbcAuditSink implements AuditSink {
             ps.setString(9, r.session() == null ? null : cut(r.session().user(), 128));
             ps.setString(10, cut(r.action(), 40));
             ps.setString(11, cut(r.statement(), 4000));
-            ps.setString(12, cut(r.reason(), 4000));
+            ps.setString(12, cut(r.reason(), 1000));
             ps.setString(13, cut(r.outcome(), 40));
-            ps.setString(14, cut(r.message(), 4000));
+            ps.setString(14, cut(r.message(), 1000));
             if (r.durationMs() == null) {
                 ps.setNull(15, Types.BIGINT);
             } else {
