@@ -150,7 +150,12 @@ public final class Sessionctl implements AutoCloseable {
 
     /** Why the session will not die or is slow to, sampling progress over {@code sample}. */
     public Explanation explain(SessionKey key, Duration sample) {
-        return new Explainer(target, guards, host, null).explain(key, sample, "sessionctl -t " + target.info().name());
+        return explain(key, sample, "sessionctl -t " + target.info().name());
+    }
+
+    /** As {@link #explain(SessionKey, Duration)}, with the suggested commands starting with {@code commandPrefix}. */
+    public Explanation explain(SessionKey key, Duration sample, String commandPrefix) {
+        return new Explainer(target, guards, host, null).explain(key, sample, commandPrefix);
     }
 
     /** A bulk plan over the sessions matching {@code selection}; nothing is done yet. */

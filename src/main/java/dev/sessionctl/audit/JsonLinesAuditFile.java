@@ -51,15 +51,19 @@ public final class JsonLinesAuditFile implements AuditSink {
                 Files.createDirectories(parent);
             }
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
-                long end = repairTornTail(ch);
-                ByteBuffer buf = ByteBuffer.wrap(line);
-                long pos = end;
-                while (buf.hasRemaining()) {
-                    pos += ch.write(buf, pos);
+                    StandardOpenOption.WRITE)) {
+                FileLock lock = ch.lock(); // exclusive: other sessionctl processes wait here
+                try {
+                    long end = repairTornTail(ch);
+                    ByteBuffer buf = ByteBuffer.wrap(line);
+                    long pos = end;
+                    while (buf.hasRemaining()) {
+                        pos += ch.write(buf, pos);
+                    }
+                    ch.force(true);
+                } finally {
+                    lock.release();
                 }
-                ch.force(true);
             }
         } catch (IOException e) {
             throw new AuditException("cannot write the audit record to " + path + ": " + e.getMessage()
