@@ -1,6 +1,16 @@
 package dev.sessionctl.cli;
 
 import dev.sessionctl.analysis.BlockingAnalyzer;
+import dev.sessionctl.audit.AuditTrail;
+import dev.sessionctl.bulk.BulkExecutor;
+import dev.sessionctl.bulk.BulkResult;
+import dev.sessionctl.bulk.KillPlan;
+import dev.sessionctl.escalation.EscalationListener;
+import dev.sessionctl.escalation.EscalationResult;
+import dev.sessionctl.escalation.Escalator;
+import dev.sessionctl.hostaccess.HostAccess;
+import dev.sessionctl.hostaccess.ServerProcessGoneCheck;
+import dev.sessionctl.kill.Verifier;
 import dev.sessionctl.analysis.BlockingReport;
 import dev.sessionctl.guard.GuardChain;
 import dev.sessionctl.kill.Check;
@@ -97,6 +107,15 @@ final class KillCommand extends TargetCommand {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded with each action).")
     String reason;
 
+    @Mixin
+    EscalateOptions escalateOptions;
+
+    @Mixin
+    HostAccessOptions hostOptions;
+
+    @Mixin
+    AuditOptions auditOptions;
+
     private List<SessionKey> keys;
     private KillAction action;
     private Duration timeout;
@@ -121,6 +140,11 @@ final class KillCommand extends TargetCommand {
             throw new UserError("--cancel and --action are exclusive");
         }
         action = cancel ? KillAction.CANCEL : actionText == null ? KillAction.TERMINATE : KillAction.parse(actionText);
+        escalateOptions.validate();
+        hostOptions.validate();
+        if (escalateOptions.enabled() && dryRun) {
+            throw new UserError("--escalate acts step by step on what it sees; use --dry-run without --escalate to see the first statements");
+        }
         timeout = parseDuration("--timeout", timeoutText);
         verifyTimeout = parseDuration("--wait-timeout", verifyTimeoutText);
         if (max != null && max < 1) {
@@ -145,10 +169,24 @@ final class KillCommand extends TargetCommand {
     @Override
     int run(TargetSpec target, TargetConnection connection) {
         PrintWriter out = out();
-        if (!connection.supportedActions().contains(action)) {
+        HostAccess host = hostOptions.open(target);
+        try {
+            return run(target, connection, host, hostOptions.wrap(connection, target, host));
+        } finally {
+            if (host != null) {
+                host.close();
+            }
+        }
+    }
+
+    /** {@code acting} is the connection with OS-level actions added when host access is configured. */
+    private int run(TargetSpec target, TargetConnection connection, HostAccess host, TargetConnection acting) {
+        PrintWriter out = out();
+        if (!acting.supportedActions().contains(action)) {
             throw new UserError("--action " + action + " is not available on " + connection.info().engine()
-                    + (action.isOsLevel() ? " without host access (see docs/termination.md)" : "")
-                    + "; available: " + connection.supportedActions());
+                    + (action.isOsLevel() && host == null ? " without host access (--host-access local or ssh://USER@HOST;"
+                    + " see docs/termination.md)" : "")
+                    + "; available: " + acting.supportedActions());
         }
         GuardChain guards = GuardChain.standard(target.protection());
         Snapshot snap = guards.annotate(connection.snapshot());
@@ -195,13 +233,39 @@ final class KillCommand extends TargetCommand {
         if (byFilter && !planShown && output != OutputFormat.JSON) {
             printPlan(out, snap, chosen, guards);
         }
-        SessionKiller killer = new SessionKiller(connection, guards, null);
+        Verifier verifier = new Verifier(acting);
+        if (host != null) {
+            verifier = verifier.with(new ServerProcessGoneCheck(host));
+        }
         List<KillResult> results = new ArrayList<>();
-        for (SessionKey key : chosen) {
-            KillResult r = killer.killOne(key, request);
-            results.add(r);
-            if (output != OutputFormat.JSON) {
-                printResult(out, r);
+        List<Map<String, Object>> escalations = new ArrayList<>();
+        try (AuditTrail audit = dryRun ? null : auditOptions.open(target)) {
+            if (escalateOptions.enabled()) {
+                EscalationOutput printer = new EscalationOutput(out);
+                Escalator escalator = Escalator.on(acting).guards(guards).killListener(audit).verifier(verifier)
+                        .ladder(escalateOptions.ladder(connection.info().engine().family(), target))
+                        .listener(both(output == OutputFormat.JSON ? null : printer, audit)).build();
+                KillPlan plan = new KillPlan(snap.target(), snap.serverTime(), action, KillPlan.Order.ROOTS_FIRST,
+                        "the sessions named", chosen.stream().map(k -> new KillPlan.Entry(0,
+                        snap.find(k.ref()).filter(s -> s.key().incarnation().equals(k.incarnation()))
+                                .orElse(Session.builder(k).build()), "", null, null)).toList(), List.of(), null);
+                BulkResult bulk = BulkExecutor.escalate(plan, escalator,
+                        cancel ? Escalator.Goal.STOP_STATEMENT : Escalator.Goal.END_SESSION, reason, null);
+                for (BulkResult.Item i : bulk.items()) {
+                    results.add(i.result());
+                    if (i.escalation() != null) {
+                        escalations.add(EscalationOutput.json(i.escalation()));
+                    }
+                }
+            } else {
+                SessionKiller killer = new SessionKiller(acting, guards, audit, verifier);
+                for (SessionKey key : chosen) {
+                    KillResult r = killer.killOne(key, request);
+                    results.add(r);
+                    if (output != OutputFormat.JSON) {
+                        printResult(out, r);
+                    }
+                }
             }
         }
         for (SessionKey key : skipped) {
@@ -212,7 +276,11 @@ final class KillCommand extends TargetCommand {
             }
         }
         if (output == OutputFormat.JSON) {
-            Json.print(out, resultJson(snap, results));
+            Map<String, Object> m = resultJson(snap, results);
+            if (escalateOptions.enabled()) {
+                m.put("escalations", escalations);
+            }
+            Json.print(out, m);
         } else {
             out.println(summary(results));
             out.flush();
@@ -263,6 +331,45 @@ final class KillCommand extends TargetCommand {
             w.println("  " + k.printable() + "  " + what);
         }
         w.flush();
+    }
+
+    /** The printer and the audit trail both hear the escalation (either may be null). */
+    private static EscalationListener both(EscalationListener a, AuditTrail b) {
+        return new EscalationListener() {
+            @Override
+            public void stepStarted(SessionKey key, dev.sessionctl.escalation.EscalationStep step, Session victim) {
+                if (a != null) {
+                    a.stepStarted(key, step, victim);
+                }
+            }
+
+            @Override
+            public void stepFinished(SessionKey key, dev.sessionctl.escalation.StepRecord r) {
+                if (b != null) {
+                    b.stepFinished(key, r);
+                }
+                if (a != null) {
+                    a.stepFinished(key, r);
+                }
+            }
+
+            @Override
+            public void rollbackProgress(SessionKey key, dev.sessionctl.escalation.RollbackProgress p) {
+                if (a != null) {
+                    a.rollbackProgress(key, p);
+                }
+            }
+
+            @Override
+            public void finished(EscalationResult r) {
+                if (b != null) {
+                    b.finished(r);
+                }
+                if (a != null) {
+                    a.finished(r);
+                }
+            }
+        };
     }
 
     static void printResult(PrintWriter out, KillResult r) {

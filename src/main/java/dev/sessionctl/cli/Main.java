@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 /** Entry point: builds the command tree and maps every failure to one exit code, in one place. */
 @Command(name = "sessionctl", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Find database sessions, end the right one safely, and prove it.",
-        subcommands = {SessionsCommand.class, BlockersCommand.class, KillCommand.class, DoctorCommand.class,
-                OrphansCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {SessionsCommand.class, BlockersCommand.class, KillCommand.class, ExplainCommand.class,
+                AuditCommand.class, DoctorCommand.class, OrphansCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", ExitCode.HELP_TABLE, "", "Docs: docs/cli.md"},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
