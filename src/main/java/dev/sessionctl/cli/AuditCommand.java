@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true,
-        description = {"List what sessionctl did: one line per action (intent, outcome, verification), newest last.",
+        description = {"List what sessionctl did, newest last.",
+                "One line per action: intent, outcome, verification.",
                 "'unfinished' marks an action whose outcome was never recorded (sessionctl was stopped mid-way).",
                 "Damaged lines (a torn write after a power loss) are reported, never hidden."},
         footer = {"", "Examples:",

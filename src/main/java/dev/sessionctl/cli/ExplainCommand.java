@@ -20,9 +20,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = {"Why a session will not die, or is slow to: its state, wait, transaction size and rollback",
-                "progress (measured over --sample), distributed transaction, instance, server process, what it",
-                "holds and who still waits on it, and the next step with the exact command. Ends nothing."},
+        description = {"Why a session will not die, or is slow to, and the next step.",
+                "Shows its state, wait, transaction size and rollback progress (measured over --sample),",
+                "distributed transaction, instance, server process, what it holds and who still waits on it,",
+                "and the next step with the exact command. Ends nothing."},
         footer = {"", "Examples:",
                 "  sessionctl explain 125,4892,@2 -t prod --sample 30s",
                 "  sessionctl explain 4711,1732280412345678 --url jdbc:postgresql://db/app -U postgres --host-access local"})

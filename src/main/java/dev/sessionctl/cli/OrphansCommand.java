@@ -12,8 +12,9 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 
 @Command(name = "orphans", mixinStandardHelpOptions = true,
-        description = {"Transactions whose session is gone (Oracle): the server is still rolling them back.",
-                "Their locks stay until the cleanup (PMON/SMON) finishes; there is no session left to kill."})
+        description = {"Transactions whose session is gone; the server still cleans them up.",
+                "Oracle: rolled back by PMON/SMON; MySQL/MariaDB: XA PREPARED after a disconnect, or rolling back",
+                "after a crash. Their locks stay until that ends; there is no session left to kill."})
 final class OrphansCommand extends TargetCommand {
 
     @Override
