@@ -119,21 +119,20 @@ public final class ConsoleServer implements AutoCloseable {
             Http.error(ctx, e.status(), e.code(), e.getMessage());
         });
         app.exception(TargetException.class, (e, ctx) -> targetError(ctx, e));
-        app.exception(HttpResponseException.class, (e, ctx) ->
-                Http.error(ctx, e.getStatus(), "http-" + e.getStatus(), e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> {
+            switch (e.getStatus()) {
+                case 404 -> Http.error(ctx, 404, "no-such-route", "no route " + ctx.method() + " " + ctx.path()
+                        + "; the API is described at /api/openapi.json");
+                case 405 -> Http.error(ctx, 405, "method-not-allowed", "method " + ctx.method() + " is not allowed on "
+                        + ctx.path() + "; see /api/openapi.json");
+                default -> Http.error(ctx, e.getStatus(), "http-" + e.getStatus(), e.getMessage());
+            }
+        });
         app.exception(Exception.class, (e, ctx) -> {
             LOG.error("internal failure on {} {}", ctx.method(), ctx.path(), e);
             Http.error(ctx, 500, "internal", "internal error (" + e.getClass().getSimpleName()
                     + "); nothing further was done; see the server log");
         });
-        app.error(404, ctx -> {
-            if (ctx.path().startsWith("/api/") && !ctx.res().isCommitted() && (ctx.result() == null || ctx.result().isEmpty())) {
-                Http.error(ctx, 404, "no-such-route", "no API route " + ctx.method() + " " + ctx.path()
-                        + "; see /api/openapi.json");
-            }
-        });
-        app.error(405, ctx -> Http.error(ctx, 405, "method-not-allowed", "method " + ctx.method() + " is not allowed on "
-                + ctx.path() + "; see /api/openapi.json"));
     }
 
     /** Starts the server; port 0 picks a free port (see {@link #port()}). */
