@@ -257,8 +257,11 @@ function sessionRow(s, blockers) {
 }
 
 function actionButtons(s) {
-  const disabled = s.protected || s.state === 'terminating';
-  const why = s.protected ? s.protectedReason : s.state === 'terminating' ? 'already ending' : null;
+  // the server refuses these anyway; the console just does not offer them
+  const foreign = state.me.role !== 'admin' && s.user !== state.me.user;
+  const disabled = foreign || s.protected || s.state === 'terminating';
+  const why = foreign ? 'not your session: only ' + s.user + ' (or an administrator) can end it'
+    : s.protected ? s.protectedReason : s.state === 'terminating' ? 'already ending' : null;
   return [
     el('button', { type: 'button', class: 'act-cancel', disabled, title: why || 'stop the current statement; the session stays',
       onclick: () => openConfirm(s, 'cancel') }, 'Cancel'),
@@ -311,7 +314,9 @@ async function loadAudit() {
   body.replaceChildren(...data.records.map((r) => {
     const a = r.actor || {};
     const who = (a.user || '?') + (a.role ? ' (' + a.role + ')' : '') + (a.address ? ' from ' + a.address : '');
-    const what = r.action ? r.action + (r.statement ? ': ' + r.statement : '') : (r.detail || '');
+    const what = r.action
+      ? r.action + (r.statement ? ': ' + r.statement : '') + (r.reason ? ' \u2014 reason: ' + r.reason : '')
+      : (r.detail || '');
     return el('tr', {},
       el('td', { class: 'time', 'data-label': 'Time', text: (r.time || '').replace('T', ' ').replace(/\.\d+Z$/, 'Z') }),
       el('td', { 'data-label': 'Event', text: r.event }),
