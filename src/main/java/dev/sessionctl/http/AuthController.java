@@ -40,9 +40,9 @@ final class AuthController {
         char[] pw = password == null ? null : password.toCharArray();
         Principal p;
         if ("database".equals(mode)) {
-            p = authenticator.database(Http.text(body, "target"), Http.text(body, "username"), pw, Http.peer(ctx));
+            p = authenticator.database(Http.text(body, "target"), Http.text(body, "username"), pw, Http.client(ctx));
         } else if ("admin".equals(mode)) {
-            p = authenticator.admin(Http.text(body, "username"), pw, Http.peer(ctx));
+            p = authenticator.admin(Http.text(body, "username"), pw, Http.client(ctx));
         } else {
             throw ApiException.badRequest("invalid mode '" + mode + "'; expected database (your own database account)"
                     + " or admin (a sessionctl administrator)");
@@ -56,7 +56,7 @@ final class AuthController {
 
     void logout(Context ctx, WebSessions.WebSession s) {
         sessions.remove(s.id());
-        audit.event("logout", s.principal(), null, s.principal().target(), Http.peer(ctx), "signed out");
+        audit.event("logout", s.principal(), null, s.principal().target(), Http.client(ctx), "signed out");
         ConsoleServer.clearSessionCookie(ctx, config.tls());
         Http.ok(ctx, Map.of("signedOut", true));
     }

@@ -127,6 +127,19 @@ public final class Authenticator {
         return Optional.of(Principal.admin(user, "proxy"));
     }
 
+    /**
+     * The client's address for rate limiting and the audit trail: the TCP peer, or, when the peer is
+     * a trusted proxy, the last address that proxy appended to X-Forwarded-For (the only entry it vouches for).
+     */
+    public String clientAddress(String peer, String forwardedFor) {
+        if (forwardedFor == null || forwardedFor.isBlank() || peer == null || !isTrustedProxy(peer)) {
+            return peer;
+        }
+        String[] hops = forwardedFor.split(",");
+        String last = hops[hops.length - 1].strip();
+        return last.matches("[0-9A-Fa-f.:]{2,45}") ? last : peer;
+    }
+
     boolean isTrustedProxy(String remoteAddress) {
         try {
             // the peer address is a literal from the socket: no DNS lookup happens here

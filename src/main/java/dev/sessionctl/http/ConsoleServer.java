@@ -108,7 +108,7 @@ public final class ConsoleServer implements AutoCloseable {
                 cfg.jetty.addConnector((server, httpConfig) -> tlsConnector(server, httpConfig, config));
             }
         });
-        app.before(this::securityHeaders);
+        app.before(this::beforeEveryRequest);
         for (Route r : routes) {
             app.addHttpHandler(r.method(), r.path(), r.handler());
         }
@@ -222,7 +222,7 @@ public final class ConsoleServer implements AutoCloseable {
             }
             // the proxy vouches for this user: give the browser its own session (and CSRF token)
             WebSessions.WebSession created = webSessions.create(proxied.get());
-            audit.event("login", proxied.get(), null, null, Http.peer(ctx), "identity header from trusted proxy");
+            audit.event("login", proxied.get(), null, null, Http.client(ctx), "identity header from trusted proxy");
             setSessionCookie(ctx, created.id(), config.tls());
             return created;
         }
@@ -246,7 +246,8 @@ public final class ConsoleServer implements AutoCloseable {
         ctx.res().addHeader("Set-Cookie", COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + (tls ? "; Secure" : ""));
     }
 
-    private void securityHeaders(Context ctx) {
+    private void beforeEveryRequest(Context ctx) {
+        ctx.attribute(Http.CLIENT_ATTRIBUTE, authenticator.clientAddress(Http.peer(ctx), ctx.header("X-Forwarded-For")));
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("X-Frame-Options", "DENY");
         ctx.header("Referrer-Policy", "no-referrer");

@@ -78,8 +78,16 @@ final class Http {
         return v.asBoolean();
     }
 
-    /** The TCP peer: the reverse proxy when there is one (forwarded headers are not believed). */
+    /** The TCP peer: the reverse proxy when there is one (forwarded headers are not believed here). */
     static String peer(Context ctx) {
         return ctx.req().getRemoteAddr();
     }
+
+    /** The client address set by the server for this request (see {@link Authenticator#clientAddress}). */
+    static String client(Context ctx) {
+        String a = ctx.attribute(CLIENT_ATTRIBUTE);
+        return a == null ? peer(ctx) : a;
+    }
+
+    static final String CLIENT_ATTRIBUTE = "sessionctl.client";
 }

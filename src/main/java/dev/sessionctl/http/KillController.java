@@ -27,6 +27,6 @@ final class KillController {
                 "{\"action\": \"terminate\", \"reason\": \"blocks checkout\", \"verify\": true}");
         SessionService.KillCommand cmd = new SessionService.KillCommand(ctx.pathParam("key"),
                 Http.text(body, "action"), Http.text(body, "reason"), Http.flag(body, "dryRun"), Http.flag(body, "verify"));
-        Http.ok(ctx, service.kill(p, ctx.pathParam("target"), cmd, Http.peer(ctx)));
+        Http.ok(ctx, service.kill(p, ctx.pathParam("target"), cmd, Http.client(ctx)));
     }
 }

@@ -196,11 +196,19 @@ class ConsoleApiTest {
     @Test
     void proxyIdentityHeaderIsHonouredOnlyFromATrustedAddress(@TempDir Path dir) throws Exception {
         ApiClient viaProxy = new ApiClient(base); // this server trusts 127.0.0.1
-        ApiClient.Response me = viaProxy.get("/api/me", Map.of("X-Forwarded-User", "ops-lead"));
+        ApiClient.Response me = viaProxy.get("/api/me", Map.of("X-Forwarded-User", "ops-lead",
+                "X-Forwarded-For", "198.51.100.1, 203.0.113.9"));
         assertThat(me.status()).isEqualTo(200);
         assertThat(me.json().get("user").asText()).isEqualTo("ops-lead");
         assertThat(me.json().get("role").asText()).isEqualTo("admin");
         assertThat(me.json().get("via").asText()).isEqualTo("proxy");
+        // the audit records the client the proxy vouches for (the last X-Forwarded-For hop), not the proxy
+        assertThat(Files.readString(server.auditFile()).lines().filter(l -> l.contains("ops-lead")))
+                .anySatisfy(l -> assertThat(l).contains("\"address\":\"203.0.113.9\""));
+        // a POST still needs the CSRF token that /api/me handed out
+        assertThat(viaProxy.post("/api/logout", "{}", Map.of("X-Forwarded-User", "ops-lead")).status()).isEqualTo(403);
+        assertThat(viaProxy.post("/api/logout", "{}", Map.of("X-Forwarded-User", "ops-lead",
+                "X-CSRF-Token", me.json().get("csrfToken").asText())).status()).isEqualTo(200);
 
         try (ConsoleServer untrusting = startServer(config(dir.resolve("a.jsonl"),
                 Set.of(InetAddress.getByName("192.0.2.10")), 1000))) {
