@@ -6,8 +6,8 @@ import dev.sessionctl.target.TargetSpec;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Proves who is asking. Three ways in:
@@ -108,11 +108,11 @@ public final class Authenticator {
     }
 
     /** The identity asserted by a trusted reverse proxy, when the request really comes from one. */
-    public Optional<Principal> proxy(String remoteAddress, Map<String, String> headers) {
+    public Optional<Principal> proxy(String remoteAddress, Function<String, String> header) {
         if (config.identityHeader() == null || config.trustedProxies().isEmpty() || remoteAddress == null) {
             return Optional.empty();
         }
-        String value = headers.get(config.identityHeader());
+        String value = header.apply(config.identityHeader()); // case-insensitive lookup (HTTP/2 sends lower case)
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }

@@ -214,7 +214,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private WebSessions.WebSession currentSession(Context ctx) {
-        Optional<Principal> proxied = authenticator.proxy(Http.peer(ctx), ctx.headerMap());
+        Optional<Principal> proxied = authenticator.proxy(Http.peer(ctx), ctx::header);
         Optional<WebSessions.WebSession> s = webSessions.find(ctx.cookie(COOKIE));
         if (proxied.isPresent()) {
             if (s.isPresent() && s.get().principal().equals(proxied.get())) {

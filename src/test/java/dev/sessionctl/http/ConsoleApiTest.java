@@ -196,7 +196,7 @@ class ConsoleApiTest {
     @Test
     void proxyIdentityHeaderIsHonouredOnlyFromATrustedAddress(@TempDir Path dir) throws Exception {
         ApiClient viaProxy = new ApiClient(base); // this server trusts 127.0.0.1
-        ApiClient.Response me = viaProxy.get("/api/me", Map.of("X-Forwarded-User", "ops-lead",
+        ApiClient.Response me = viaProxy.get("/api/me", Map.of("x-forwarded-user", "ops-lead",
                 "X-Forwarded-For", "198.51.100.1, 203.0.113.9"));
         assertThat(me.status()).isEqualTo(200);
         assertThat(me.json().get("user").asText()).isEqualTo("ops-lead");
@@ -213,7 +213,7 @@ class ConsoleApiTest {
         try (ConsoleServer untrusting = startServer(config(dir.resolve("a.jsonl"),
                 Set.of(InetAddress.getByName("192.0.2.10")), 1000))) {
             ApiClient direct = new ApiClient(untrusting.url());
-            ApiClient.Response r = direct.get("/api/targets", Map.of("X-Forwarded-User", "ops-lead"));
+            ApiClient.Response r = direct.get("/api/targets", Map.of("x-forwarded-user", "ops-lead"));
             assertThat(r.status()).as("header from an untrusted peer is ignored").isEqualTo(401);
         }
     }
