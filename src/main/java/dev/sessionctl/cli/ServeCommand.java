@@ -86,6 +86,13 @@ final class ServeCommand implements Callable<Integer> {
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
             config = config.withListen(host.isEmpty() ? "0.0.0.0" : host, port);
         }
+        // the web server's own start-up chatter is noise on a terminal; warnings and errors stay
+        for (String logger : new String[] {"io.javalin", "org.eclipse.jetty"}) {
+            String key = "org.slf4j.simpleLogger.log." + logger;
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, "warn");
+            }
+        }
         TargetsFile targets = TargetsFile.load(config.targetsFile(), System::getenv);
         DialectRegistry registry = DialectRegistry.load();
         CountDownLatch stopped = new CountDownLatch(1);
