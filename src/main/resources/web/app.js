@@ -290,7 +290,11 @@ async function loadBlockers() {
       s && s.protected ? el('span', { class: 'badge', title: s.protectedReason, text: 'protected' }) : null);
     const summary = el('p', { class: 'summary muted', text: 'blocks ' + r.totalBlocked + ' session(s): ' + r.directlyBlocked
       + ' directly, chain depth ' + r.depth + (r.longestWaitSeconds !== null ? ', longest wait ' + age(r.longestWaitSeconds) : '') });
-    const sql = s && s.sqlText ? el('div', { class: 'sql', text: s.sqlText }) : null;
+    const sql = s && s.sqlText ? el('div', { class: 'sql', text: s.sqlText })
+      : s && s.attributes && s.attributes.redacted
+        ? el('p', { class: 'muted small', text: 'Another user\u2019s session: its SQL is not shown to you. Ask '
+          + (s.user || 'its owner') + ' or a DBA to end it.' })
+        : null;
     const acts = s ? el('div', { class: 'root-actions' }, ...actionButtons(s)) : null;
     const waiters = el('ul', { class: 'waiters' }, ...r.waiters.map((w) => el('li', { indent: (w.level - 1) * 18 + 'px' },
       el('span', { class: 'mono', text: '\u2514 ' + w.key }),

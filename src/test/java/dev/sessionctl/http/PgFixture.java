@@ -1,9 +1,6 @@
 package dev.sessionctl.http;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
+import dev.sessionctl.embedded.EmbeddedPostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,30 +14,21 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * A real embedded PostgreSQL for the console tests, with password (SCRAM) authentication for every
+ * A real embedded PostgreSQL ({@link EmbeddedPostgresServer}) for the console tests, with password (SCRAM) authentication for every
  * role but the superuser, so a self-service sign-in with a wrong password really fails. Roles
  * alice, bob and carol (passwords NAME-pw) and a table {@code accounts} they may update.
  */
 final class PgFixture implements AutoCloseable {
 
-    private final EmbeddedPostgres pg;
+    private final EmbeddedPostgresServer pg;
     private final List<Connection> opened = new ArrayList<>();
 
-    private PgFixture(EmbeddedPostgres pg) {
+    private PgFixture(EmbeddedPostgresServer pg) {
         this.pg = pg;
     }
 
     static PgFixture start() throws Exception {
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setCleanDataDirectory(true)
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setServerConfig("max_connections", "60")
-                .setServerConfig("shared_buffers", "16MB")
-                .setServerConfig("fsync", "off")
-                .setOutputRedirector(Redirect.DISCARD)
-                .setErrorRedirector(Redirect.DISCARD)
-                .start();
-        PgFixture f = new PgFixture(pg);
+        PgFixture f = new PgFixture(EmbeddedPostgresServer.start());
         try (Connection c = f.superuser(); Statement st = c.createStatement()) {
             for (String role : List.of("alice", "bob", "carol")) {
                 st.execute("create role " + role + " login password '" + role + "-pw'");
@@ -82,11 +70,11 @@ final class PgFixture implements AutoCloseable {
     }
 
     String url() {
-        return "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres";
+        return pg.jdbcUrl();
     }
 
     Connection superuser() throws SQLException {
-        return connect("postgres", "", "fixture");
+        return connect(pg.superuser(), pg.password(), "fixture");
     }
 
     Connection connect(String user, String password, String application) throws SQLException {
@@ -134,10 +122,6 @@ final class PgFixture implements AutoCloseable {
     @Override
     public void close() {
         closeSessions();
-        try {
-            pg.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        pg.close();
     }
 }
