@@ -9,7 +9,6 @@ import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillListener;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Session;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,37 +162,67 @@ public final class ConsoleAudit {
         }
     }
 
-    /** The newest {@code limit} records matching {@code keep}, newest first. */
+    /**
+     * The newest {@code limit} records matching {@code keep}, newest first. Reads the file backwards
+     * in blocks, so the console's polling costs the size of the answer, not of the whole trail.
+     */
     @SuppressWarnings("unchecked")
     public synchronized List<Map<String, Object>> read(Predicate<Map<String, Object>> keep, int limit) {
         if (!Files.exists(file)) {
             return List.of();
         }
-        Deque<Map<String, Object>> last = new ArrayDeque<>(limit + 1);
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                Map<String, Object> e;
-                try {
-                    e = LINE.readValue(line, Map.class);
-                } catch (JsonProcessingException ex) {
-                    continue; // a torn last line after a crash: skip it, keep the rest
-                }
-                if (keep.test(e)) {
-                    last.addLast(e);
-                    if (last.size() > limit) {
-                        last.removeFirst();
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long pos = ch.size();
+            byte[] carry = new byte[0]; // the start of a line whose beginning lies in an earlier block
+            ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+            while (pos > 0 && out.size() < limit) {
+                int n = (int) Math.min(block.capacity(), pos);
+                pos -= n;
+                block.clear().limit(n);
+                while (block.hasRemaining()) {
+                    if (ch.read(block, pos + block.position()) < 0) {
+                        break;
                     }
+                }
+                byte[] data = new byte[n + carry.length];
+                System.arraycopy(block.array(), 0, data, 0, n);
+                System.arraycopy(carry, 0, data, n, carry.length);
+                int end = data.length;
+                for (int i = data.length - 1; i >= 0 && out.size() < limit; i--) {
+                    if (data[i] == '\n') {
+                        collect(data, i + 1, end, keep, out);
+                        end = i;
+                    }
+                }
+                carry = java.util.Arrays.copyOfRange(data, 0, end);
+                if (pos == 0 && out.size() < limit) {
+                    collect(carry, 0, carry.length, keep, out);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the audit trail " + file, e);
         }
-        List<Map<String, Object>> out = new ArrayList<>(last);
-        java.util.Collections.reverse(out);
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void collect(byte[] data, int from, int to, Predicate<Map<String, Object>> keep,
+                                List<Map<String, Object>> out) {
+        if (to <= from) {
+            return;
+        }
+        String line = new String(data, from, to - from, StandardCharsets.UTF_8);
+        if (line.isBlank()) {
+            return;
+        }
+        try {
+            Map<String, Object> e = LINE.readValue(line, Map.class);
+            if (keep.test(e)) {
+                out.add(e);
+            }
+        } catch (JsonProcessingException ex) {
+            // a torn last line after a crash: skip it, keep the rest
+        }
     }
 }
