@@ -263,6 +263,8 @@ function actionButtons(s) {
   const why = foreign ? 'not your session: only ' + s.user + ' (or an administrator) can end it'
     : s.protected ? s.protectedReason : s.state === 'terminating' ? 'already ending' : null;
   return [
+    el('button', { type: 'button', class: 'act-explain link', title: 'why it is there, and what to do',
+      onclick: () => openExplain(s) }, 'Why?'),
     el('button', { type: 'button', class: 'act-cancel', disabled, title: why || 'stop the current statement; the session stays',
       onclick: () => openConfirm(s, 'cancel') }, 'Cancel'),
     el('button', { type: 'button', class: 'act-kill danger', disabled, title: why || 'end the session',
@@ -385,6 +387,40 @@ async function confirmKill() {
   closeConfirm();
 }
 
+// ---- explain ---------------------------------------------------------------------------------
+
+async function openExplain(s) {
+  stopRefresh();
+  state.pending = { session: s, action: null };
+  let x;
+  try {
+    x = await api('GET', targetPath() + '/sessions/' + enc(s.key) + '/explain');
+  } catch (e) {
+    state.pending = null;
+    toast(e.message, true);
+    refresh();
+    return;
+  }
+  $('explain-title').textContent = 'Session ' + s.key + ': why?';
+  $('x-findings').replaceChildren(...x.findings.map((f) => el('li', { text: f })));
+  $('x-rollback').textContent = x.rollbackEstimate || '';
+  const rec = x.recommendation || {};
+  $('x-next').replaceChildren(el('span', { text: rec.text || '' }),
+    rec.command ? el('code', { text: rec.command }) : null);
+  const act = $('x-act');
+  const foreign = state.me.role !== 'admin' && s.user !== state.me.user;
+  act.hidden = !rec.action || foreign || s.protected;
+  act.textContent = rec.action === 'cancel' ? 'Cancel statement\u2026' : 'End session\u2026';
+  act.onclick = () => { $('explain').close(); openConfirm(s, rec.action); };
+  $('explain').showModal();
+}
+
+function closeExplain() {
+  if ($('explain').open) $('explain').close();
+  state.pending = null;
+  refresh();
+}
+
 // ---- wiring ----------------------------------------------------------------------------------
 
 document.addEventListener('DOMContentLoaded', async () => {
@@ -404,6 +440,9 @@ document.addEventListener('DOMContentLoaded', async () => {
       renderSessions();
     });
   }
+  $('x-close').addEventListener('click', closeExplain);
+  $('toast').addEventListener('click', () => { $('toast').hidden = true; });
+  $('explain').addEventListener('cancel', () => { state.pending = null; refresh(); });
   $('c-cancel').addEventListener('click', closeConfirm);
   $('c-confirm').addEventListener('click', confirmKill);
   $('confirm').addEventListener('cancel', () => { state.pending = null; refresh(); });

@@ -200,6 +200,12 @@ class ConsoleBrowserTest {
         driver.findElement(By.cssSelector("[data-view='blockers']")).click();
         wait.until(d -> d.findElement(By.id("blockers")).getText().contains("bob-secret-sql"));
         shot("blocking-admin-desktop");
+        click(() -> driver.findElement(By.cssSelector("#blockers .root .act-explain")));
+        wait.until(d -> d.findElement(By.id("x-findings")).getText().contains("root blocker"));
+        assertThat(driver.findElement(By.id("x-next")).getText()).contains("idle in transaction while blocking")
+                .contains("sessionctl kill");
+        shot("explain-desktop");
+        driver.findElement(By.id("x-close")).click();
         resize(390, 844);
         shot("blocking-admin-phone");
         resize(1280, 800);
