@@ -82,7 +82,7 @@ public final class Authenticator {
                     dba.options(), dba.protection());
             String canonical;
             try (TargetConnection c = pool.connector().connect(asUser)) {
-                canonical = UserNames.canonical(c.info().engine(), user);
+                canonical = UserNames.canonical(c.info().engine(), user, c.info().user());
             } catch (TargetException e) {
                 if (e.kind() == TargetException.Kind.AUTHENTICATION) {
                     fail(address, user, target, "the database rejected the user name or password");

@@ -31,6 +31,20 @@ public final class UserNames {
         return t;
     }
 
+    /**
+     * The name as the engine will report it, preferring what the signed-in connection itself
+     * reported: Oracle's dialect reads {@code SYS_CONTEXT('USERENV','SESSION_USER')}, which is
+     * exactly {@code V$SESSION.USERNAME} (and the wrapper's {@code USER}). Other engines' reported
+     * user may carry a host part (MySQL {@code user@host}), so the case rule is used there.
+     */
+    public static String canonical(Engine engine, String typed, String reportedBySession) {
+        if (engine != null && engine.family() == Engine.Family.ORACLE && reportedBySession != null
+                && !reportedBySession.isBlank()) {
+            return reportedBySession;
+        }
+        return canonical(engine, typed);
+    }
+
     /** The login name to hand to the driver (quotes kept for Oracle's case-sensitive names). */
     public static String forLogin(String typed) {
         return typed.strip();

@@ -15,6 +15,13 @@ class UserNamesTest {
     }
 
     @Test
+    void oraclePrefersTheSessionUserTheConnectionReported() {
+        assertThat(UserNames.canonical(Engine.ORACLE, "scott", "SCOTT")).isEqualTo("SCOTT");
+        assertThat(UserNames.canonical(Engine.ORACLE, "scott", null)).isEqualTo("SCOTT");
+        assertThat(UserNames.canonical(Engine.MYSQL, "app", "app@%")).as("host part ignored").isEqualTo("app");
+    }
+
+    @Test
     void postgresAndMysqlCompareExactly() {
         assertThat(UserNames.canonical(Engine.POSTGRESQL, "Alice")).isEqualTo("Alice");
         assertThat(UserNames.canonical(Engine.MARIADB, "app_user")).isEqualTo("app_user");
