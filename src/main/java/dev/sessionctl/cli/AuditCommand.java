@@ -128,13 +128,6 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     private static Map<String, Object> json(AuditLog.Entry e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", e.id());
-        m.put("status", e.status());
-        m.put("intent", e.intent());
-        m.put("outcome", e.outcome());
-        m.put("verification", e.verification());
-        m.put("escalation", e.escalation());
-        return m;
+        return Json.auditEntry(e);
     }
 }

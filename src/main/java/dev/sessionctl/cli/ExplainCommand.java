@@ -12,7 +12,6 @@ import dev.sessionctl.target.TargetConnection;
 import dev.sessionctl.target.TargetSpec;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -125,50 +124,7 @@ final class ExplainCommand extends TargetCommand {
     }
 
     static Map<String, Object> json(Explanation e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", e.key().printable());
-        m.put("gone", e.gone());
-        m.put("state", e.state());
-        m.put("secondsInState", Json.seconds(e.timeInState()));
-        m.put("waitEvent", e.waitEvent());
-        m.put("transactionSize", e.transactionSize());
-        m.put("transactionUnit", e.transactionUnit());
-        RollbackProgress p = e.rollback();
-        if (p != null) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("remaining", p.remaining());
-            r.put("first", p.first());
-            r.put("unit", p.unit());
-            r.put("perSecond", p.perSecond());
-            r.put("etaSeconds", Json.seconds(p.eta()));
-            r.put("progressing", p.progressing());
-            r.put("stalledSeconds", Json.seconds(p.stalledFor()));
-            m.put("rollback", r);
-        } else {
-            m.put("rollback", null);
-        }
-        m.put("distributedTransaction", e.distributed());
-        m.put("instance", e.instance());
-        m.put("serverProcess", e.serverProcess());
-        m.put("processState", e.process() == null ? null : e.process().state());
-        m.put("processNote", e.processNote());
-        m.put("locksHeld", e.locksHeld());
-        m.put("blocked", e.blocked().stream().map(b -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("key", b.key());
-            x.put("user", b.user());
-            x.put("level", b.level());
-            x.put("waitedSeconds", Json.seconds(b.waited()));
-            return x;
-        }).toList());
-        m.put("guard", e.guardRefusal());
-        m.put("findings", e.findings().stream().map(f -> Map.of("code", f.code(), "text", f.text())).toList());
-        Map<String, Object> next = new LinkedHashMap<>();
-        next.put("action", e.next().action());
-        next.put("command", e.next().command());
-        next.put("why", e.next().why());
-        m.put("next", next);
-        return m;
+        return Json.explanation(e);
     }
 
 }

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.sessionctl.analysis.BlockingReport;
+import dev.sessionctl.audit.AuditLog;
+import dev.sessionctl.escalation.RollbackProgress;
+import dev.sessionctl.explain.Explanation;
 import dev.sessionctl.kill.Check;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Session;
@@ -173,6 +176,66 @@ public final class Json {
             im.put("fix", i.fix());
             return im;
         }).toList());
+        return m;
+    }
+
+    /** The shape of {@code explain -o json} and of the API's explain. */
+    public static Map<String, Object> explanation(Explanation e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", e.key().printable());
+        m.put("gone", e.gone());
+        m.put("state", e.state());
+        m.put("secondsInState", seconds(e.timeInState()));
+        m.put("waitEvent", e.waitEvent());
+        m.put("transactionSize", e.transactionSize());
+        m.put("transactionUnit", e.transactionUnit());
+        RollbackProgress p = e.rollback();
+        if (p != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("remaining", p.remaining());
+            r.put("first", p.first());
+            r.put("unit", p.unit());
+            r.put("perSecond", p.perSecond());
+            r.put("etaSeconds", seconds(p.eta()));
+            r.put("progressing", p.progressing());
+            r.put("stalledSeconds", seconds(p.stalledFor()));
+            m.put("rollback", r);
+        } else {
+            m.put("rollback", null);
+        }
+        m.put("distributedTransaction", e.distributed());
+        m.put("instance", e.instance());
+        m.put("serverProcess", e.serverProcess());
+        m.put("processState", e.process() == null ? null : e.process().state());
+        m.put("processNote", e.processNote());
+        m.put("locksHeld", e.locksHeld());
+        m.put("blocked", e.blocked().stream().map(b -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("key", b.key());
+            x.put("user", b.user());
+            x.put("level", b.level());
+            x.put("waitedSeconds", seconds(b.waited()));
+            return x;
+        }).toList());
+        m.put("guard", e.guardRefusal());
+        m.put("findings", e.findings().stream().map(f -> Map.of("code", f.code(), "text", f.text())).toList());
+        Map<String, Object> next = new LinkedHashMap<>();
+        next.put("action", e.next().action());
+        next.put("command", e.next().command());
+        next.put("why", e.next().why());
+        m.put("next", next);
+        return m;
+    }
+
+    /** One action of the audit trail, as {@code audit -o json} and the API list it. */
+    public static Map<String, Object> auditEntry(AuditLog.Entry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id());
+        m.put("status", e.status());
+        m.put("intent", e.intent());
+        m.put("outcome", e.outcome());
+        m.put("verification", e.verification());
+        m.put("escalation", e.escalation());
         return m;
     }
 
