@@ -317,22 +317,42 @@ async function loadBlockers() {
 async function loadAudit() {
   const data = await api('GET', '/api/audit?limit=200');
   const body = $('audit-table').querySelector('tbody');
-  body.replaceChildren(...data.records.map((r) => {
-    const a = r.actor || {};
-    const who = (a.user || '?') + (a.role ? ' (' + a.role + ')' : '') + (a.address ? ' from ' + a.address : '');
-    const what = r.action
-      ? r.action + (r.statement ? ': ' + r.statement : '') + (r.reason ? ' \u2014 reason: ' + r.reason : '')
-      : (r.detail || '');
-    return el('tr', {},
-      el('td', { class: 'time', 'data-label': 'Time', text: (r.time || '').replace('T', ' ').replace(/\.\d+Z$/, 'Z') }),
-      el('td', { 'data-label': 'Event', text: r.event }),
-      el('td', { 'data-label': 'Who', text: who }),
-      el('td', { 'data-label': 'Target', text: r.target || '' }),
-      el('td', { class: 'key', 'data-label': 'Session', text: r.session ? r.session.key + ' ' + (r.session.user || '') : '' }),
-      el('td', { 'data-label': 'Action', text: what }),
-      el('td', { 'data-label': 'Outcome', text: r.outcome ? r.outcome + (r.message ? ': ' + r.message : '') : '' }));
-  }));
+  body.replaceChildren(...data.records.map((r) => r.event === 'action' ? actionRow(r) : accessRow(r)));
   $('audit-empty').hidden = data.records.length > 0;
+}
+
+const shortTime = (t) => (t || '').replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+// one action of the shared trail: intent (before), outcome and verification (after)
+function actionRow(r) {
+  const first = r.intent || r.outcome || r.verification || r.escalation || {};
+  const a = first.actor || {};
+  const who = (a.osUser || '?') + (a.host ? ' from ' + a.host : '') + (a.via ? ' \u00b7 ' + a.via : '');
+  const what = (first.action || '') + (first.statement ? ': ' + first.statement : '')
+    + (first.reason ? ' \u2014 reason: ' + first.reason : '');
+  const out = r.outcome || {};
+  return el('tr', {},
+    el('td', { class: 'time', 'data-label': 'Time', text: shortTime(r.time) }),
+    el('td', { 'data-label': 'Event', text: 'action' }),
+    el('td', { 'data-label': 'Who', text: who }),
+    el('td', { 'data-label': 'Target', text: first.target || '' }),
+    el('td', { class: 'key', 'data-label': 'Session', text: first.session ? first.session.key + ' ' + (first.session.user || '') : '' }),
+    el('td', { 'data-label': 'Action', text: what }),
+    el('td', { 'data-label': 'Outcome', text: (r.status || '') + (out.message ? ': ' + out.message : '') }));
+}
+
+// a sign-in, sign-out or refused request
+function accessRow(r) {
+  const a = r.actor || {};
+  const who = (a.user || '?') + (a.role ? ' (' + a.role + ')' : '') + (a.address ? ' from ' + a.address : '');
+  return el('tr', {},
+    el('td', { class: 'time', 'data-label': 'Time', text: shortTime(r.time) }),
+    el('td', { 'data-label': 'Event', text: r.event }),
+    el('td', { 'data-label': 'Who', text: who }),
+    el('td', { 'data-label': 'Target', text: r.target || '' }),
+    el('td', { class: 'key', 'data-label': 'Session', text: '' }),
+    el('td', { 'data-label': 'Action', text: r.detail || '' }),
+    el('td', { 'data-label': 'Outcome', text: '' }));
 }
 
 // ---- kill / cancel with confirmation ---------------------------------------------------------
@@ -402,16 +422,19 @@ async function openExplain(s) {
     return;
   }
   $('explain-title').textContent = 'Session ' + s.key + ': why?';
-  $('x-findings').replaceChildren(...x.findings.map((f) => el('li', { text: f })));
-  $('x-rollback').textContent = x.rollbackEstimate || '';
-  const rec = x.recommendation || {};
-  $('x-next').replaceChildren(el('span', { text: rec.text || '' }),
-    rec.command ? el('code', { text: rec.command }) : null);
+  $('x-findings').replaceChildren(...x.findings.map((f) => el('li', { text: f.text })));
+  $('x-rollback').textContent = x.rollback
+    ? x.rollback.remaining + ' ' + x.rollback.unit + ' left' + (x.rollback.etaSeconds ? ', ETA ' + age(x.rollback.etaSeconds) : '')
+    : (x.rollbackEstimate || '');
+  const next = x.next || {};
+  $('x-next').replaceChildren(el('span', { text: next.action + ': ' + (next.why || '') }),
+    next.command ? el('code', { text: next.command }) : null);
   const act = $('x-act');
   const foreign = state.me.role !== 'admin' && s.user !== state.me.user;
-  act.hidden = !rec.action || foreign || s.protected;
-  act.textContent = rec.action === 'cancel' ? 'Cancel statement\u2026' : 'End session\u2026';
-  act.onclick = () => { $('explain').close(); openConfirm(s, rec.action); };
+  const offered = next.action === 'cancel' || next.action === 'terminate';
+  act.hidden = !offered || foreign || s.protected;
+  act.textContent = next.action === 'cancel' ? 'Cancel statement\u2026' : 'End session\u2026';
+  act.onclick = () => { $('explain').close(); openConfirm(s, next.action); };
   $('explain').showModal();
 }
 

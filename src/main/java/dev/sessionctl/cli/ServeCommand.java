@@ -38,7 +38,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:8080).")
     String listen;
 
-    @Option(names = "--audit-file", paramLabel = "FILE", description = "Audit trail (JSON lines).")
+    @Option(names = "--audit-file", paramLabel = "FILE",
+            description = "Audit trail (JSON lines; default: the config's audit.file, else the CLI's: $SESSIONCTL_AUDIT_FILE"
+                    + " or ~/.local/state/sessionctl/audit.jsonl). Sign-ins go to console-access.jsonl beside it.")
     Path auditFile;
 
     @Option(names = "--hash-password", description = "Read a password (terminal or one line of stdin), print its passwordHash, exit.")
@@ -68,6 +70,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (auditFile != null) {
             config = config.withAuditFile(auditFile);
+        } else if (config.auditFile() == null) {
+            config = config.withAuditFile(AuditOptions.defaultFile()); // the CLI's trail: `sessionctl audit` shows both
         }
         if (listen != null) {
             int colon = listen.lastIndexOf(':');
@@ -102,7 +106,8 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }, "sessionctl-serve-shutdown"));
             out.println("sessionctl console on " + server.url() + " (" + targets.targets().size() + " target(s) from "
-                    + targets.source() + "; audit: " + server.auditFile() + "); Ctrl-C stops it");
+                    + targets.source() + "; audit: " + server.auditFile() + ", sign-ins: " + server.accessFile()
+                    + "); Ctrl-C stops it");
             out.flush();
             stopped.await();
         }

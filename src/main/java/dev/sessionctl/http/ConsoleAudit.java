@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.sessionctl.kill.Check;
-import dev.sessionctl.kill.KillAction;
+import dev.sessionctl.audit.AuditLog;
+import dev.sessionctl.audit.AuditRecord;
+import dev.sessionctl.audit.AuditSink;
+import dev.sessionctl.audit.AuditTrail;
+import dev.sessionctl.audit.JsonLinesAuditFile;
 import dev.sessionctl.kill.KillListener;
-import dev.sessionctl.kill.KillResult;
-import dev.sessionctl.model.Session;
+import dev.sessionctl.render.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -19,83 +21,108 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The console's audit trail: one JSON object per line, appended and fsynced before the action runs
- * (intent) and after (outcome), each carrying the signed-in user, how they signed in and their
- * address. Sign-ins, failed sign-ins and sign-outs are recorded too. A failure to write the intent
- * stops the action ({@link KillListener} contract): nothing unrecorded is done.
+ * The console's audit: every kill and cancel goes to the shared audit trail of the termination
+ * engine ({@link AuditTrail} on a {@link JsonLinesAuditFile}, the same file and format as the CLI's,
+ * so {@code sessionctl audit} lists console actions too): the intent is fsynced before the statement
+ * is sent (if it cannot be written, nothing is done) and the outcome after. The actor is the
+ * signed-in user: {@code osUser} = console user, {@code host} = client address, {@code via} =
+ * "console admin (password|proxy)" or "console self-service@TARGET (database sign-in)".
  *
- * <p>This is the console's own minimal JSONL writer; the termination engine's audit package
- * ({@code dev.sessionctl.audit}) was not on main when this was written.
+ * <p>Sign-ins, failed sign-ins, throttled sign-ins, sign-outs and refused kills are access events,
+ * not actions: they go to a separate JSON lines file next to it ({@code console-access.jsonl}), so
+ * the action trail keeps the engine's format.
  */
 public final class ConsoleAudit {
 
     private static final ObjectMapper LINE = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-    private static final int SQL_LIMIT = 2000;
 
+    private final Path actionsFile;
     private final Path file;
+    private final AuditSink actions;
     private final Clock clock;
 
-    public ConsoleAudit(Path file, Clock clock) {
-        this.file = file;
+    /**
+     * @param actionsFile the audit trail shared with the CLI
+     * @param accessFile  the console's access events
+     */
+    public ConsoleAudit(Path actionsFile, Path accessFile, Clock clock) {
+        this.actionsFile = actionsFile.toAbsolutePath();
+        this.file = accessFile.toAbsolutePath();
         this.clock = clock;
+        this.actions = new SerializedSink(new JsonLinesAuditFile(this.actionsFile));
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
+            for (Path p : List.of(this.actionsFile, this.file)) {
+                if (p.getParent() != null) {
+                    Files.createDirectories(p.getParent());
+                }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the audit directory for " + file, e);
+            throw new UncheckedIOException("cannot create the audit directory for " + actionsFile, e);
         }
+    }
+
+    /** The access file beside an audit trail: {@code DIR/console-access.jsonl}. */
+    public static Path accessFileBeside(Path actionsFile) {
+        Path parent = actionsFile.toAbsolutePath().getParent();
+        return parent.resolve("console-access.jsonl");
+    }
+
+    public Path actionsFile() {
+        return actionsFile;
     }
 
     public Path file() {
         return file;
     }
 
-    /** A listener recording every action the killer takes on behalf of this principal. */
-    public KillListener listenerFor(Principal who, String address) {
-        return new KillListener() {
-            @Override
-            public void beforeAction(String target, Session victim, KillAction action, String statement, String reason) {
-                Map<String, Object> e = base("intent", who, address);
-                e.put("target", target);
-                e.put("session", victim(victim));
-                e.put("action", action.label());
-                e.put("statement", statement);
-                e.put("reason", reason);
-                append(e);
-            }
+    /**
+     * The engine's file sink takes an OS file lock per append, and one JVM may not hold two locks
+     * on one file: requests of this server append one at a time (other processes wait on the lock).
+     */
+    private static final class SerializedSink implements AuditSink {
+        private final JsonLinesAuditFile file;
 
-            @Override
-            public void afterAction(String target, Session victim, KillResult result) {
-                Map<String, Object> e = base("outcome", who, address);
-                e.put("target", target);
-                e.put("session", victim(victim));
-                e.put("action", result.action().label());
-                e.put("statement", result.statement());
-                e.put("outcome", result.outcome().label());
-                e.put("message", result.message());
-                e.put("errorCode", result.errorCode());
-                e.put("elapsedMillis", result.elapsed().toMillis());
-                List<Map<String, Object>> checks = new ArrayList<>();
-                for (Check c : result.checks()) {
-                    Map<String, Object> cm = new LinkedHashMap<>();
-                    cm.put("name", c.name());
-                    cm.put("passed", c.passed());
-                    cm.put("detail", c.detail());
-                    checks.add(cm);
-                }
-                e.put("checks", checks);
-                append(e);
-            }
-        };
+        SerializedSink(JsonLinesAuditFile file) {
+            this.file = file;
+        }
+
+        @Override
+        public synchronized void append(AuditRecord record) {
+            file.append(record);
+        }
+
+        @Override
+        public String describe() {
+            return file.describe();
+        }
+    }
+
+    /** How the audit trail names a console user. */
+    static AuditRecord.Actor actor(Principal p, String address) {
+        String via = p.isAdmin() ? "console admin (" + p.via() + ")"
+                : "console self-service@" + p.target() + " (database sign-in)";
+        return new AuditRecord.Actor(p.name(), address, ProcessHandle.current().pid(), via);
+    }
+
+    /** Whether an action of the trail was done by this self-service user through the console. */
+    static boolean bySelfService(AuditLog.Entry e, Principal p) {
+        AuditRecord first = e.first();
+        AuditRecord.Actor a = first == null ? null : first.actor();
+        return a != null && p.name().equals(a.osUser()) && a.via() != null
+                && a.via().startsWith("console self-service@" + p.target() + " ");
+    }
+
+    /** The kill path's listener for this principal: the engine's audit trail, with the console user as actor. */
+    public KillListener listenerFor(Principal who, String address) {
+        return new AuditTrail(actions, List.of(), actor(who, address), "http", clock);
     }
 
     /** A sign-in, failed sign-in, sign-out or refused request: who (as claimed), from where, what. */
@@ -128,20 +155,6 @@ public final class ConsoleAudit {
         return e;
     }
 
-    private static Map<String, Object> victim(Session s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", s.key().printable());
-        m.put("user", s.user());
-        m.put("database", s.database());
-        m.put("state", s.state().cliName());
-        m.put("program", s.program());
-        m.put("clientHost", s.clientHost());
-        m.put("transactionSize", s.transactionSize());
-        String sql = s.sqlText();
-        m.put("sqlText", sql == null || sql.length() <= SQL_LIMIT ? sql : sql.substring(0, SQL_LIMIT) + "...");
-        return m;
-    }
-
     /** Appends one line and forces it to disk before returning. */
     synchronized void append(Map<String, Object> event) {
         byte[] line;
@@ -163,11 +176,10 @@ public final class ConsoleAudit {
     }
 
     /**
-     * The newest {@code limit} records matching {@code keep}, newest first. Reads the file backwards
+     * The newest {@code limit} access events matching {@code keep}, newest first. Reads the file backwards
      * in blocks, so the console's polling costs the size of the answer, not of the whole trail.
      */
-    @SuppressWarnings("unchecked")
-    public synchronized List<Map<String, Object>> read(Predicate<Map<String, Object>> keep, int limit) {
+    public synchronized List<Map<String, Object>> readAccess(Predicate<Map<String, Object>> keep, int limit) {
         if (!Files.exists(file)) {
             return List.of();
         }
@@ -224,5 +236,31 @@ public final class ConsoleAudit {
         } catch (JsonProcessingException ex) {
             // a torn last line after a crash: skip it, keep the rest
         }
+    }
+
+    /**
+     * Actions of the trail (one entry per action: intent, outcome, verification) and access events,
+     * merged newest first. Actions use the CLI's {@code audit -o json} shape plus {@code event:
+     * "action"} and {@code time}.
+     */
+    public List<Map<String, Object>> read(Predicate<AuditLog.Entry> keepAction, Predicate<Map<String, Object>> keepAccess,
+                                         int limit) {
+        List<Map<String, Object>> all = new ArrayList<>();
+        if (keepAction != null) {
+            for (AuditLog.Entry e : AuditLog.read(actionsFile).entries()) {
+                if (e.first() != null && keepAction.test(e)) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("event", "action");
+                    m.put("time", e.time() == null ? null : e.time().toString());
+                    m.putAll(Json.auditEntry(e));
+                    all.add(m);
+                }
+            }
+        }
+        if (keepAccess != null) {
+            all.addAll(readAccess(keepAccess, limit));
+        }
+        all.sort(Comparator.comparing((Map<String, Object> m) -> String.valueOf(m.get("time"))).reversed());
+        return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
     }
 }

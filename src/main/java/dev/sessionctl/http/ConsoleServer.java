@@ -59,9 +59,10 @@ public final class ConsoleServer implements AutoCloseable {
                           Clock clock) {
         this.config = config;
         this.pool = new TargetPool(targets, connector);
-        Path auditFile = config.auditFile() != null ? config.auditFile()
-                : Path.of(System.getProperty("user.home"), ".local", "state", "sessionctl", "console-audit.jsonl");
-        this.audit = new ConsoleAudit(auditFile, clock);
+        if (config.auditFile() == null) {
+            throw new IllegalArgumentException("no audit file configured: every console action must be audited");
+        }
+        this.audit = new ConsoleAudit(config.auditFile(), ConsoleAudit.accessFileBeside(config.auditFile()), clock);
         this.webSessions = new WebSessions(config.idleTimeout(), config.absoluteTimeout(), clock);
         LoginRateLimiter limiter = new LoginRateLimiter(config.loginLimitPerAddress(), config.loginLimitPerUser(),
                 config.loginWindow(), clock);
@@ -164,7 +165,13 @@ public final class ConsoleServer implements AutoCloseable {
         return (config.tls() ? "https" : "http") + "://" + host + ":" + port() + "/";
     }
 
+    /** The audit trail of actions (shared with the CLI's {@code sessionctl audit}). */
     public Path auditFile() {
+        return audit.actionsFile();
+    }
+
+    /** The console's access events (sign-ins, sign-outs, refused kills). */
+    public Path accessFile() {
         return audit.file();
     }
 

@@ -12,6 +12,11 @@ final class ExplainController {
     }
 
     void explain(Context ctx, Principal p) {
-        Http.ok(ctx, service.explain(p, ctx.pathParam("target"), ctx.pathParam("key")));
+        for (String name : ctx.queryParamMap().keySet()) {
+            if (!name.equals("sample")) {
+                throw ApiException.badRequest("unknown query parameter '" + name + "'; expected sample");
+            }
+        }
+        Http.ok(ctx, service.explain(p, ctx.pathParam("target"), ctx.pathParam("key"), ctx.queryParam("sample")));
     }
 }

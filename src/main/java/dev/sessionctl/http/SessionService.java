@@ -2,6 +2,10 @@ package dev.sessionctl.http;
 
 import dev.sessionctl.analysis.BlockingAnalyzer;
 import dev.sessionctl.analysis.BlockingReport;
+import dev.sessionctl.audit.AuditLog;
+import dev.sessionctl.audit.AuditRecord;
+import dev.sessionctl.explain.Explainer;
+import dev.sessionctl.explain.Explanation;
 import dev.sessionctl.guard.Guard;
 import dev.sessionctl.guard.GuardChain;
 import dev.sessionctl.kill.KillAction;
@@ -9,10 +13,10 @@ import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillRequest;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.kill.SessionKiller;
+import dev.sessionctl.model.Durations;
 import dev.sessionctl.model.Session;
 import dev.sessionctl.model.SessionKey;
 import dev.sessionctl.model.SessionKind;
-import dev.sessionctl.model.SessionRef;
 import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.render.Json;
 import dev.sessionctl.target.TargetConnection;
@@ -25,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * What the console and the API may do, with the authorization rules enforced here (not in the
@@ -42,6 +47,9 @@ public final class SessionService {
     public static final String OWNER_GUARD = "self-service-owner";
 
     private static final Set<KillAction> SELF_SERVICE_ACTIONS = Set.of(KillAction.CANCEL, KillAction.TERMINATE);
+    private static final Duration MAX_SAMPLE = Duration.ofSeconds(10);
+    static final List<String> AUDIT_EVENTS = List.of("action", "login", "login-failed", "login-throttled", "logout",
+            "kill-refused");
 
     private final TargetPool pool;
     private final ConsoleAudit audit;
@@ -238,15 +246,41 @@ public final class SessionService {
         });
     }
 
-    /** Why a session is in the state it is, and what to do next. */
-    public Map<String, Object> explain(Principal p, String target, String keyText) {
+    /**
+     * Why a session is where it is, and what to do next: the termination engine's {@link Explainer}
+     * (state, wait, transaction and rollback progress over an optional sample window, whom it
+     * blocks, the guard that would refuse it, the next step with its command), plus the console's
+     * pre-kill rollback estimate. Self-service users get no CLI command (it needs the DBA account).
+     */
+    public Map<String, Object> explain(Principal p, String target, String keyText, String sampleText) {
         checkTarget(p, target);
         SessionKey key = parseKey(target, keyText);
+        Duration sample = Duration.ZERO;
+        if (sampleText != null) {
+            try {
+                sample = Durations.parse(sampleText);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("sample: " + e.getMessage());
+            }
+            if (sample.compareTo(MAX_SAMPLE) > 0) {
+                throw ApiException.badRequest("sample '" + sampleText + "' is too long; expected at most 10s");
+            }
+        }
+        Duration window = sample;
         TargetSpec spec = pool.spec(target);
         return pool.with(target, c -> {
             Snapshot snap = GuardChain.standard(spec.protection()).annotate(c.snapshot());
             Session s = visibleSession(p, snap, key);
-            return Explanation.of(snap, s, spec, p);
+            Explanation e = new Explainer(c, guards(p, spec), null, null).explain(s.key(), window,
+                    "sessionctl -t " + target);
+            Map<String, Object> m = Json.explanation(e);
+            m.put("rollbackEstimate", e.gone() ? null : RollbackEstimate.describe(snap.engine(), s, snap.serverTime()));
+            if (!p.isAdmin() && m.get("next") instanceof Map<?, ?> next) {
+                Map<String, Object> n = new LinkedHashMap<>();
+                next.forEach((k, v) -> n.put(String.valueOf(k), "command".equals(k) ? null : v));
+                m.put("next", n);
+            }
+            return m;
         });
     }
 
@@ -273,16 +307,30 @@ public final class SessionService {
         String target = first(params, "target");
         String user = first(params, "user");
         String event = first(params, "event");
-        List<Map<String, Object>> records = audit.read(e -> {
+        if (event != null && !AUDIT_EVENTS.contains(event)) {
+            throw ApiException.badRequest("invalid event '" + event + "'; expected one of " + String.join(", ", AUDIT_EVENTS));
+        }
+        Predicate<AuditLog.Entry> actions = event != null && !event.equals("action") ? null : e -> {
+            AuditRecord f = e.first();
+            if (!p.isAdmin() && !ConsoleAudit.bySelfService(e, p)) {
+                return false;
+            }
+            boolean userMatches = user == null
+                    || (f.actor() != null && user.equalsIgnoreCase(f.actor().osUser()))
+                    || (f.session() != null && user.equalsIgnoreCase(f.session().user()));
+            return (target == null || target.equalsIgnoreCase(f.target())) && userMatches;
+        };
+        Predicate<Map<String, Object>> access = "action".equals(event) ? null : e -> {
             Map<?, ?> actor = e.get("actor") instanceof Map<?, ?> a ? a : Map.of();
             if (!p.isAdmin() && !(p.name().equals(actor.get("user")) && "self-service".equals(actor.get("role"))
                     && p.target().equals(actor.get("signedInTarget")))) {
                 return false;
             }
             return (target == null || target.equals(e.get("target")))
-                    && (user == null || user.equals(actor.get("user")))
+                    && (user == null || user.equalsIgnoreCase(String.valueOf(actor.get("user"))))
                     && (event == null || event.equals(e.get("event")));
-        }, limit);
+        };
+        List<Map<String, Object>> records = audit.read(actions, access, limit);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", records.size());
         m.put("records", records);
@@ -356,11 +404,13 @@ public final class SessionService {
 
     private static SessionKiller killer(Principal p, TargetSpec spec, TargetConnection c,
                                         dev.sessionctl.kill.KillListener listener) {
+        return new SessionKiller(c, guards(p, spec), listener);
+    }
+
+    /** The standard guards, plus the owner guard for a self-service user. */
+    private static GuardChain guards(Principal p, TargetSpec spec) {
         GuardChain guards = GuardChain.standard(spec.protection());
-        if (!p.isAdmin()) {
-            guards = guards.with(ownerGuard(p));
-        }
-        return new SessionKiller(c, guards, listener);
+        return p.isAdmin() ? guards : guards.with(ownerGuard(p));
     }
 
     /** Refuses any session whose database user is not the signed-in self-service user. */
@@ -388,9 +438,9 @@ public final class SessionService {
                 .attributes(Map.of("redacted", "another user's session: SQL, program and host hidden")).build();
     }
 
+    /** The user's reason as typed; who acted is the audit record's actor, not part of the reason. */
     private static String reasonFor(Principal p, String reason) {
-        String who = "console: " + p;
-        return reason == null || reason.isBlank() ? who : reason.strip() + " (" + who + ")";
+        return reason == null || reason.isBlank() ? null : reason.strip();
     }
 
     private static Map<String, Object> viewer(Principal p) {
@@ -404,9 +454,5 @@ public final class SessionService {
     private static String first(Map<String, List<String>> params, String name) {
         List<String> v = params.get(name);
         return v == null || v.isEmpty() ? null : v.get(0);
-    }
-
-    static List<SessionRef> waitersOf(Snapshot snap, SessionRef ref) {
-        return snap.sessions().stream().filter(s -> s.blockedBy().contains(ref)).map(Session::ref).toList();
     }
 }

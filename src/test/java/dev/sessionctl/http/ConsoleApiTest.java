@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +76,10 @@ class ConsoleApiTest {
                 new ProtectionPolicy(List.of("carol"), List.of(), List.of())));
         targets.put("pg-other", new TargetSpec("pg-other", pg.url(), "postgres", "", Map.of(), ProtectionPolicy.none()));
         return ConsoleServer.start(config, targets, DialectRegistry.load()::connect);
+    }
+
+    static String read(Path file) throws java.io.IOException {
+        return Files.exists(file) ? Files.readString(file) : "";
     }
 
     ApiClient alice() {
@@ -154,9 +157,10 @@ class ConsoleApiTest {
         ApiClient.Response me = c.get("/api/me");
         assertThat(me.json().get("csrfToken").asText()).isEqualTo(c.csrf);
         assertThat(me.text()).doesNotContain("alice-pw");
-        // the password never reaches the audit trail either
-        assertThat(Files.readString(server.auditFile())).contains("\"login\"").doesNotContain("alice-pw")
-                .doesNotContain("not-her-password");
+        // the password never reaches the audit either
+        assertThat(read(server.accessFile())).contains("\"login\"").contains("\"login-failed\"")
+                .doesNotContain("alice-pw").doesNotContain("not-her-password");
+        assertThat(read(server.auditFile())).doesNotContain("alice-pw");
     }
 
     @Test
@@ -203,7 +207,7 @@ class ConsoleApiTest {
         assertThat(me.json().get("role").asText()).isEqualTo("admin");
         assertThat(me.json().get("via").asText()).isEqualTo("proxy");
         // the audit records the client the proxy vouches for (the last X-Forwarded-For hop), not the proxy
-        assertThat(Files.readString(server.auditFile()).lines().filter(l -> l.contains("ops-lead")))
+        assertThat(read(server.accessFile()).lines().filter(l -> l.contains("ops-lead")))
                 .anySatisfy(l -> assertThat(l).contains("\"address\":\"203.0.113.9\""));
         // a POST still needs the CSRF token that /api/me handed out
         assertThat(viaProxy.post("/api/logout", "{}", Map.of("X-Forwarded-User", "ops-lead")).status()).isEqualTo(403);
@@ -298,9 +302,8 @@ class ConsoleApiTest {
 
         assertThat(pg.alive(bobPid)).isTrue();
         assertThat(bob.isValid(2)).isTrue();
-        String audit = Files.readString(server.auditFile());
-        assertThat(audit).contains("\"kill-refused\"");
-        assertThat(audit.lines().filter(l -> l.contains("\"intent\"") && l.contains(bobKey))).isEmpty();
+        assertThat(read(server.accessFile())).contains("\"kill-refused\"");
+        assertThat(read(server.auditFile()).lines().filter(l -> l.contains("\"intent\"") && l.contains(bobKey))).isEmpty();
     }
 
     @Test
@@ -362,21 +365,29 @@ class ConsoleApiTest {
         assertThat(pg.alive(pid)).isFalse();
         assertThat(alice.get("/api/targets/pg/sessions?app=alice-mine").json().get("sessions")).isEmpty();
 
-        // audited with the signed-in user, before and after
+        // audited in the shared trail with the signed-in user, before (intent) and after (outcome)
         JsonNode records = alice.get("/api/audit?limit=50").json().get("records");
-        List<String> events = new ArrayList<>();
+        List<JsonNode> actions = new ArrayList<>();
         for (JsonNode rec : records) {
-            if (rec.path("session").path("key").asText("").equals(k)) {
-                events.add(rec.get("event").asText());
-                assertThat(rec.get("actor").get("user").asText()).isEqualTo("alice");
-                assertThat(rec.get("actor").get("role").asText()).isEqualTo("self-service");
-                assertThat(rec.get("actor").get("address").asText()).isNotBlank();
+            if (rec.get("event").asText().equals("action") && rec.path("intent").path("session").path("key").asText().equals(k)) {
+                actions.add(rec);
             }
         }
-        assertThat(events).containsExactly("outcome", "intent");
-        // her audit view holds only her own records
-        assertThat(StreamSupport.stream(records.spliterator(), false).map(x -> x.path("actor").path("user").asText()))
-                .containsOnly("alice");
+        assertThat(actions).hasSize(1);
+        JsonNode intent = actions.get(0).get("intent");
+        assertThat(intent.get("actor").get("osUser").asText()).isEqualTo("alice");
+        assertThat(intent.get("actor").get("host").asText()).isNotBlank();
+        assertThat(intent.get("actor").get("via").asText()).isEqualTo("console self-service@pg (database sign-in)");
+        assertThat(intent.get("origin").asText()).isEqualTo("http");
+        assertThat(intent.get("reason").asText()).contains("my runaway");
+        assertThat(actions.get(0).get("outcome").get("outcome").asText()).isEqualTo("terminated");
+        assertThat(actions.get(0).get("status").asText()).startsWith("terminated");
+        // her audit view holds only her own records (actions and sign-ins)
+        for (JsonNode rec : records) {
+            String who = rec.get("event").asText().equals("action")
+                    ? rec.path("intent").path("actor").path("osUser").asText() : rec.path("actor").path("user").asText();
+            assertThat(who).as(rec.toString()).isEqualTo("alice");
+        }
     }
 
     @Test
@@ -418,9 +429,13 @@ class ConsoleApiTest {
         String bobKey = root.get("key").asText();
 
         JsonNode explain = admin.get("/api/targets/pg/sessions/" + bobKey + "/explain").json();
-        assertThat(explain.get("isRootBlocker").asBoolean()).isTrue();
-        assertThat(explain.get("recommendation").get("action").asText()).isEqualTo("terminate");
-        assertThat(explain.get("blocks")).hasSize(1);
+        assertThat(explain.get("key").asText()).isEqualTo(bobKey);
+        assertThat(explain.get("next").get("action").asText()).isEqualTo("terminate");
+        assertThat(explain.get("next").get("command").asText()).contains("kill " + bobKey);
+        assertThat(explain.get("blocked")).hasSize(1);
+        assertThat(explain.get("findings").toString()).contains("idle-in-transaction");
+        assertThat(explain.get("rollbackEstimate").asText()).contains("PostgreSQL");
+        assertThat(admin.get("/api/targets/pg/sessions/" + bobKey + "/explain?sample=1m").status()).isEqualTo(400);
 
         ApiClient.Response r = admin.post("/api/targets/pg/sessions/" + bobKey + "/kill",
                 "{\"action\":\"terminate\",\"verify\":true,\"reason\":\"blocks alice\"}");
@@ -430,9 +445,9 @@ class ConsoleApiTest {
         assertThat(result.get("checks").toString()).contains("waiters-released");
         assertThat(pg.alive(bobPid)).isFalse();
         assertThat(admin.get("/api/targets/pg/blockers").json().get("roots")).isEmpty();
-        String audit = Files.readString(server.auditFile());
-        assertThat(audit.lines().filter(l -> l.contains("\"intent\"") && l.contains(bobKey)))
-                .singleElement().asString().contains("\"user\":\"dba\"").contains("blocks alice");
+        assertThat(read(server.auditFile()).lines().filter(l -> l.contains("\"phase\":\"intent\"") && l.contains(bobKey)))
+                .singleElement().asString().contains("\"osUser\":\"dba\"").contains("console admin (password)")
+                .contains("blocks alice");
     }
 
     @Test
@@ -498,6 +513,8 @@ class ConsoleApiTest {
         assertThat(alice.post("/api/targets/pg/sessions/" + k + "/kill", "{\"verify\":\"yes\"}").errorMessage())
                 .contains("'verify'").contains("true or false");
         assertThat(alice.get("/api/audit?limit=lots").errorMessage()).contains("'lots'");
+        assertThat(alice.get("/api/audit?event=everything").errorMessage()).contains("'everything'").contains("action");
+        assertThat(alice.get("/api/targets/pg/sessions/" + k + "/explain?sample=soon").errorMessage()).contains("'soon'");
 
         ApiClient.Response unknownTarget = alice.get("/api/targets/nope/sessions");
         assertThat(unknownTarget.status()).isEqualTo(404);
@@ -536,19 +553,28 @@ class ConsoleApiTest {
         ApiClient alice = alice();
         String k = key(alice, "alice-audited");
         assertThat(alice.post("/api/targets/pg/sessions/" + k + "/kill", "{}").status()).isEqualTo(200);
-        JsonNode records = admin().get("/api/audit?event=intent&limit=500").json().get("records");
+        JsonNode records = admin().get("/api/audit?event=action&limit=500").json().get("records");
         assertThat(records.size()).isGreaterThan(0);
         boolean found = false;
         for (JsonNode r : records) {
-            assertThat(r.get("event").asText()).isEqualTo("intent");
-            if (r.path("session").path("key").asText().equals(k)) {
+            assertThat(r.get("event").asText()).isEqualTo("action");
+            if (r.path("intent").path("session").path("key").asText().equals(k)) {
                 found = true;
-                assertThat(r.get("actor").get("user").asText()).isEqualTo("alice");
-                assertThat(r.get("statement").asText()).contains("pg_terminate_backend");
+                assertThat(r.get("intent").get("actor").get("osUser").asText()).isEqualTo("alice");
+                assertThat(r.get("intent").get("statement").asText()).contains("pg_terminate_backend");
             }
         }
         assertThat(found).isTrue();
         assertThat(mine.isValid(1)).isFalse();
+        assertThat(admin().get("/api/audit?event=login&user=alice").json().get("records").get(0).get("event").asText())
+                .isEqualTo("login");
+
+        // the CLI reads the same trail: `sessionctl audit --user alice -o json`
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = dev.sessionctl.cli.Main.execute(new String[] {"audit", "--audit-file", server.auditFile().toString(),
+                "--user", "alice", "-o", "json"}, new java.io.PrintWriter(out), new java.io.PrintWriter(new java.io.StringWriter()));
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains(k).contains("console self-service@pg");
     }
 
     // ---- the API description -----------------------------------------------------------------------

@@ -201,9 +201,9 @@ class ConsoleBrowserTest {
         wait.until(d -> d.findElement(By.id("blockers")).getText().contains("bob-secret-sql"));
         shot("blocking-admin-desktop");
         click(() -> driver.findElement(By.cssSelector("#blockers .root .act-explain")));
-        wait.until(d -> d.findElement(By.id("x-findings")).getText().contains("root blocker"));
-        assertThat(driver.findElement(By.id("x-next")).getText()).contains("idle in transaction while blocking")
-                .contains("sessionctl kill");
+        wait.until(d -> d.findElement(By.id("x-findings")).getText().contains("idle in an open transaction"));
+        assertThat(driver.findElement(By.id("x-next")).getText()).startsWith("terminate:").contains("sessionctl -t pg kill");
+        assertThat(driver.findElement(By.id("x-act")).isDisplayed()).isTrue();
         shot("explain-desktop");
         driver.findElement(By.id("x-close")).click();
         resize(390, 844);
@@ -212,7 +212,8 @@ class ConsoleBrowserTest {
         driver.findElement(By.cssSelector("[data-view='audit']")).click();
         wait.until(d -> d.findElement(By.id("audit-table")).getText().contains("closing my stale report session"));
         String audit = driver.findElement(By.id("audit-table")).getText();
-        assertThat(audit).contains("alice (self-service)").contains("intent").contains("outcome").contains("terminated");
+        assertThat(audit).contains("alice from").contains("console self-service@pg").contains("terminated")
+                .contains("pg_terminate_backend").contains("login").contains("dba (admin)");
         shot("audit-desktop");
     }
 
