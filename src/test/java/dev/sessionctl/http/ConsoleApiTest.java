@@ -465,6 +465,23 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aKillThatCannotBeAuditedIsNotDone(@TempDir Path dir) throws Exception {
+        Path notAFile = Files.createDirectories(dir.resolve("audit.jsonl")); // the trail cannot be appended to
+        try (ConsoleServer broken = startServer(config(notAFile, Set.of(), 1000))) {
+            Connection mine = pg.session("alice", "alice-unaudited");
+            int pid = pg.pid(mine);
+            ApiClient c = new ApiClient(broken.url());
+            assertThat(c.loginDatabase("pg", "alice", "alice-pw").status()).isEqualTo(200);
+            String k = key(c, "alice-unaudited");
+            ApiClient.Response r = c.post("/api/targets/pg/sessions/" + k + "/kill", "{\"action\":\"terminate\"}");
+            assertThat(r.json().get("result").get("outcome").asText()).isEqualTo("failed");
+            assertThat(r.json().get("result").get("message").asText()).contains("intent could not be recorded");
+            assertThat(pg.alive(pid)).isTrue();
+            assertThat(mine.isValid(2)).isTrue();
+        }
+    }
+
+    @Test
     void staleKeyIsRefusedAsIdentityChangedOrGone() throws Exception {
         Connection mine = pg.session("alice", "alice-stale");
         ApiClient alice = alice();
