@@ -100,17 +100,17 @@ final class ServeCommand implements Callable<Integer> {
         TargetsFile targets = TargetsFile.load(config.targetsFile(), System::getenv);
         DialectRegistry registry = DialectRegistry.load();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ConsoleServer server = ConsoleServer.start(config, targets.targets(), registry::connect)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "sessionctl-serve-shutdown"));
-            out.println("sessionctl console on " + server.url() + " (" + targets.targets().size() + " target(s) from "
-                    + targets.source() + "; audit: " + server.auditFile() + ", sign-ins: " + server.accessFile()
-                    + "); Ctrl-C stops it");
-            out.flush();
-            stopped.await();
-        }
+        ConsoleServer server = ConsoleServer.start(config, targets.targets(), registry::connect);
+        // runs until the process is told to stop (Ctrl-C, SIGTERM): the hook closes the server
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "sessionctl-serve-shutdown"));
+        out.println("sessionctl console on " + server.url() + " (" + targets.targets().size() + " target(s) from "
+                + targets.source() + "; audit: " + server.auditFile() + ", sign-ins: " + server.accessFile()
+                + "); Ctrl-C stops it");
+        out.flush();
+        stopped.await();
         return ExitCode.OK;
     }
 

@@ -230,6 +230,8 @@ public final class SessionService {
             KillResult r = killer(p, spec, c, audit.listenerFor(p, address)).killOne(key, request);
             if (OWNER_GUARD.equals(r.guard())) {
                 // the killer's fresh snapshot saw another user's session under this key: same refusal
+                audit.event("kill-refused", p, null, target, address, "session " + key.printable()
+                        + " belongs to another database user (refused by the owner guard)");
                 throw ApiException.forbidden("you may end only sessions of database user " + p.name()
                         + "; session " + key.printable() + " belongs to another user. Nothing was done.");
             }

@@ -138,7 +138,7 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.id("who")).getText()).contains("alice").contains("pg");
         // sort by user then by age: the header toggles the order
         driver.findElement(By.cssSelector("th[data-sort='secondsInState']")).click();
-        assertThat(driver.findElement(By.cssSelector("th[data-sort='secondsInState']")).getAttribute("aria-sort"))
+        assertThat(driver.findElement(By.cssSelector("th[data-sort='secondsInState']")).getDomAttribute("aria-sort"))
                 .isIn("ascending", "descending");
         shot("sessions-desktop");
 
@@ -230,7 +230,7 @@ class ConsoleBrowserTest {
             for (int i = 0; i < 50; i++) {
                 for (WebElement row : rows()) {
                     try {
-                        String key = row.getAttribute("data-key");
+                        String key = row.getDomAttribute("data-key");
                         if (key.startsWith(pid)) {
                             return key;
                         }
