@@ -227,7 +227,12 @@ public final class ConsoleServer implements AutoCloseable {
             if (s.isPresent() && s.get().principal().equals(proxied.get())) {
                 return s.get();
             }
-            // the proxy vouches for this user: give the browser its own session (and CSRF token)
+            Optional<WebSessions.WebSession> existing = webSessions.findFor(proxied.get());
+            if (existing.isPresent()) {
+                setSessionCookie(ctx, existing.get().id(), config.tls());
+                return existing.get();
+            }
+            // the proxy vouches for this user: give the browser a session (and CSRF token)
             WebSessions.WebSession created = webSessions.create(proxied.get());
             audit.event("login", proxied.get(), null, null, Http.client(ctx), "identity header from trusted proxy");
             setSessionCookie(ctx, created.id(), config.tls());

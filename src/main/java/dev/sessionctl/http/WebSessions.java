@@ -68,6 +68,16 @@ public final class WebSessions {
         return Optional.of(touched);
     }
 
+    /**
+     * A live session of this principal, if any: a client behind the trusted proxy that keeps no
+     * cookies reuses it instead of opening (and auditing) a new session per request.
+     */
+    public Optional<WebSession> findFor(Principal principal) {
+        Instant now = clock.instant();
+        return sessions.values().stream().filter(s -> s.principal().equals(principal) && !expired(s, now))
+                .findFirst().flatMap(s -> find(s.id()));
+    }
+
     public void remove(String id) {
         if (id != null) {
             sessions.remove(id);

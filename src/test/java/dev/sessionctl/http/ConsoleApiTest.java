@@ -209,6 +209,14 @@ class ConsoleApiTest {
         // the audit records the client the proxy vouches for (the last X-Forwarded-For hop), not the proxy
         assertThat(read(server.accessFile()).lines().filter(l -> l.contains("ops-lead")))
                 .anySatisfy(l -> assertThat(l).contains("\"address\":\"203.0.113.9\""));
+        // a client without a cookie jar behind the proxy reuses that session: one sign-in record, same token
+        ApiClient noCookies = new ApiClient(base, java.net.http.HttpClient.newHttpClient());
+        for (int i = 0; i < 3; i++) {
+            assertThat(noCookies.get("/api/me", Map.of("X-Forwarded-User", "ops-lead")).json().get("csrfToken").asText())
+                    .isEqualTo(me.json().get("csrfToken").asText());
+        }
+        assertThat(read(server.accessFile()).lines().filter(l -> l.contains("\"ops-lead\"") && l.contains("\"login\"")))
+                .hasSize(1);
         // a POST still needs the CSRF token that /api/me handed out
         assertThat(viaProxy.post("/api/logout", "{}", Map.of("X-Forwarded-User", "ops-lead")).status()).isEqualTo(403);
         assertThat(viaProxy.post("/api/logout", "{}", Map.of("X-Forwarded-User", "ops-lead",
