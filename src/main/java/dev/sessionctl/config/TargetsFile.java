@@ -40,11 +40,14 @@ import java.util.function.Function;
 public final class TargetsFile {
 
     private final Path source;
+    /** Targets without their password: it is read only for the target actually used. */
     private final Map<String, TargetSpec> targets;
+    private final Map<String, PasswordSource> secrets;
 
-    private TargetsFile(Path source, Map<String, TargetSpec> targets) {
+    private TargetsFile(Path source, Map<String, TargetSpec> targets, Map<String, PasswordSource> secrets) {
         this.source = source;
         this.targets = targets;
+        this.secrets = secrets;
     }
 
     /** {@code $SESSIONCTL_TARGETS}, else {@code ~/.config/sessionctl/targets.yaml}. */
@@ -88,6 +91,7 @@ public final class TargetsFile {
         }
         ProtectionPolicy global = model.protect == null ? ProtectionPolicy.none() : model.protect.toPolicy();
         Map<String, TargetSpec> out = new LinkedHashMap<>();
+        Map<String, PasswordSource> secrets = new LinkedHashMap<>();
         for (Map.Entry<String, TargetModel> e : model.targets.entrySet()) {
             String name = e.getKey();
             TargetModel t = e.getValue();
@@ -106,30 +110,17 @@ public final class TargetsFile {
                 throw new ConfigException(path + ": target '" + name + "' has no url; expected e.g. "
                         + "url: jdbc:postgresql://host:5432/db");
             }
-            String password = null;
-            if (t.passwordEnv != null) {
-                password = environment.apply(t.passwordEnv);
-                if (password == null) {
-                    throw new ConfigException(path + ": target '" + name + "' reads its password from environment variable "
-                            + t.passwordEnv + ", which is not set");
-                }
-            } else if (t.passwordFile != null) {
-                try {
-                    password = Files.readString(Path.of(t.passwordFile), StandardCharsets.UTF_8).strip();
-                } catch (IOException ex) {
-                    throw new ConfigException(path + ": target '" + name + "': cannot read passwordFile " + t.passwordFile
-                            + " (" + ex.getClass().getSimpleName() + ")");
-                }
-            }
+            PasswordSource secret = new PasswordSource(path, name, t.passwordEnv, t.passwordFile, environment);
             ProtectionPolicy p = t.protect == null ? global : global.merge(t.protect.toPolicy());
             Map<String, String> options = t.options == null ? Map.of() : t.options;
             if (t.engine != null) {
                 options = new LinkedHashMap<>(options);
                 options.put("engine", t.engine);
             }
-            out.put(name, new TargetSpec(name, t.url, t.user, password, options, p));
+            out.put(name, new TargetSpec(name, t.url, t.user, null, options, p));
+            secrets.put(name, secret);
         }
-        return new TargetsFile(path, out);
+        return new TargetsFile(path, out, secrets);
     }
 
     private static String where(Path path, JsonLocation loc) {
@@ -140,17 +131,56 @@ public final class TargetsFile {
         return source;
     }
 
+    /** Every target with its password; fails when any target's password cannot be read. */
     public Map<String, TargetSpec> targets() {
-        return targets;
+        Map<String, TargetSpec> all = new LinkedHashMap<>();
+        for (String name : targets.keySet()) {
+            all.put(name, target(name));
+        }
+        return all;
     }
 
+    /** The target names, in file order. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(targets.keySet());
+    }
+
+    /**
+     * One target with its password. Only this target's passwordEnv / passwordFile is read, so a
+     * secret that is missing on this machine for another target does not block this one.
+     */
     public TargetSpec target(String name) {
         TargetSpec t = targets.get(name);
         if (t == null) {
             throw new ConfigException("unknown target '" + name + "' in " + source + "; known targets: "
                     + String.join(", ", targets.keySet()));
         }
-        return t;
+        String password = secrets.get(name).read();
+        return password == null ? t : t.withPassword(password);
+    }
+
+    /** Where one target's password comes from; read on demand. */
+    private record PasswordSource(Path file, String target, String env, String passwordFile,
+                                  Function<String, String> environment) {
+        String read() {
+            if (env != null) {
+                String password = environment.apply(env);
+                if (password == null) {
+                    throw new ConfigException(file + ": target '" + target + "' reads its password from environment variable "
+                            + env + ", which is not set");
+                }
+                return password;
+            }
+            if (passwordFile != null) {
+                try {
+                    return Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+                } catch (IOException ex) {
+                    throw new ConfigException(file + ": target '" + target + "': cannot read passwordFile " + passwordFile
+                            + " (" + ex.getClass().getSimpleName() + ")");
+                }
+            }
+            return null;
+        }
     }
 
     static final class FileModel {

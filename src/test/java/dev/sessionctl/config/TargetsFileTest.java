@@ -67,9 +67,32 @@ class TargetsFileTest {
     @Test
     void missingEnvironmentVariableAndUnknownTargetAreClear() {
         String yaml = "targets:\n  p:\n    url: jdbc:postgresql://h/db\n    passwordEnv: NOPE\n";
-        assertThatThrownBy(() -> TargetsFile.parse(FILE, yaml, k -> null)).hasMessageContaining("NOPE, which is not set");
+        assertThatThrownBy(() -> TargetsFile.parse(FILE, yaml, k -> null).target("p"))
+                .hasMessageContaining("NOPE, which is not set");
         TargetsFile f = TargetsFile.parse(FILE, "targets:\n  p:\n    url: jdbc:postgresql://h/db\n", k -> null);
         assertThatThrownBy(() -> f.target("q")).hasMessageContaining("unknown target 'q'").hasMessageContaining("known targets: p");
+    }
+
+    @Test
+    void anotherTargetsMissingSecretDoesNotBlockThisTarget() {
+        String yaml = """
+                targets:
+                  broken-env:
+                    url: jdbc:postgresql://h1/db
+                    passwordEnv: NOT_ON_THIS_MACHINE
+                  broken-file:
+                    url: jdbc:postgresql://h2/db
+                    passwordFile: /nonexistent/secret
+                  good:
+                    url: jdbc:postgresql://h3/db
+                    passwordEnv: GOOD_PW
+                """;
+        TargetsFile f = TargetsFile.parse(FILE, yaml, Map.of("GOOD_PW", "pw")::get);
+        assertThat(f.target("good").password()).isEqualTo("pw");
+        assertThat(f.names()).containsExactly("broken-env", "broken-file", "good");
+        assertThatThrownBy(() -> f.target("broken-file")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("target 'broken-file'").hasMessageContaining("/nonexistent/secret");
+        assertThatThrownBy(() -> f.target("nosuch")).hasMessageContaining("unknown target 'nosuch'");
     }
 
     @Test
