@@ -57,8 +57,12 @@ final class PostgresSql {
      * [terminate timeout in ms (bigint), 14+ only], pid (int).
      */
     static String signal(KillAction action, int versionNum) {
-        return "SELECT " + INCARNATION + " AS incarnation, a.backend_type,"
-                + " CASE WHEN " + INCARNATION + " = ? AND a.backend_type = 'client backend'"
+        // a cancel is sent only while a statement runs: on an idle (in transaction) session it would do
+        // nothing, and the locks of an idle-in-transaction blocker stay; the row tells which state it saw
+        boolean cancel = action == KillAction.CANCEL;
+        String running = cancel ? " AND a.state IN ('active', 'fastpath function call')" : "";
+        return "SELECT " + INCARNATION + " AS incarnation, a.backend_type," + (cancel ? " a.state," : "")
+                + " CASE WHEN " + INCARNATION + " = ? AND a.backend_type = 'client backend'" + running
                 + " THEN " + signalCall(action, versionNum) + " END AS signalled"
                 + " FROM pg_stat_activity AS a WHERE a.pid = ?";
     }

@@ -353,7 +353,7 @@ public final class PostgresTarget implements TargetConnection {
             if (waits) {
                 setStatementTimeout(timeoutMs + statementTimeoutMs);
             }
-            Signal signal = runSignal(sql, params);
+            Signal signal = runSignal(sql, params, action == KillAction.CANCEL);
             result = classify(action, victim, incarnation, signal, shown, timeoutMs, started);
         } catch (SQLException e) {
             result = failure(action, victim, shown, e);
@@ -366,10 +366,10 @@ public final class PostgresTarget implements TargetConnection {
     }
 
     /** What the signal statement saw: no row, or the row's incarnation/type and the signal function's result. */
-    private record Signal(boolean rowFound, Long incarnation, String backendType, Boolean signalled) {
+    private record Signal(boolean rowFound, Long incarnation, String backendType, String state, Boolean signalled) {
     }
 
-    private Signal runSignal(String sql, List<Long> params) throws SQLException {
+    private Signal runSignal(String sql, List<Long> params, boolean withState) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) {
                 if (i == params.size() - 1) {
@@ -380,14 +380,14 @@ public final class PostgresTarget implements TargetConnection {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return new Signal(false, null, null, null);
+                    return new Signal(false, null, null, null, null);
                 }
                 long inc = rs.getLong("incarnation");
                 Long incarnation = rs.wasNull() ? null : inc;
                 String backendType = rs.getString("backend_type");
                 boolean sig = rs.getBoolean("signalled");
                 Boolean signalled = rs.wasNull() ? null : sig; // NULL: the CASE did not call the signal function
-                return new Signal(true, incarnation, backendType, signalled);
+                return new Signal(true, incarnation, backendType, withState ? rs.getString("state") : null, signalled);
             }
         }
     }
@@ -409,6 +409,14 @@ public final class PostgresTarget implements TargetConnection {
                 return KillResult.of(key, action, KillOutcome.IDENTITY_CHANGED, shown, pid
                         + " now belongs to another session (key " + victim.sessionId() + "," + s.incarnation()
                         + "); the session you named is gone; nothing was done");
+            }
+            if (action == KillAction.CANCEL && "client backend".equals(s.backendType())) {
+                // same session, but no statement running: the CASE did not send the cancel
+                String state = s.state() == null ? "not running a statement" : s.state();
+                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, shown, pid + " was not running a statement ("
+                        + state + "); nothing to cancel, nothing was done"
+                        + (state.startsWith("idle in transaction")
+                                ? "; it still holds its transaction's locks: terminate it to release them" : ""));
             }
             return KillResult.refusedByGuard(key, action, "not-a-client", pid + " is a " + s.backendType()
                     + ", not a client backend; nothing was done");

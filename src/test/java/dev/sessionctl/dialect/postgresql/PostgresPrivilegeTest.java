@@ -101,17 +101,27 @@ class PostgresPrivilegeTest {
         Connection victim = sessionOf(APP, "victim-app");
         int pid = pid(victim);
         TargetConnection watcher = as(WATCHER);
-        Session s = idle(watcher, pid);
+        // a cancel is only sent while a statement runs (an idle session has nothing to cancel)
+        Thread sleeper = new Thread(() -> {
+            try (java.sql.Statement st = victim.createStatement()) {
+                st.execute("SELECT pg_sleep(5)");
+            } catch (SQLException ignored) {
+                // the connection is closed by cleanup
+            }
+        });
+        sleeper.setDaemon(true);
+        sleeper.start();
+        Session busy = awaitSession(watcher, pid, x -> x.state() == SessionState.ACTIVE, "running pg_sleep");
 
         for (KillAction action : List.of(KillAction.CANCEL, KillAction.TERMINATE)) {
-            KillResult r = killer(watcher).killOne(s.key(), KillRequest.of(action));
+            KillResult r = killer(watcher).killOne(busy.key(), KillRequest.of(action));
             assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
             assertThat(r.errorCode()).isEqualTo("42501");
             assertThat(r.statement()).contains("pg_" + (action == KillAction.CANCEL ? "cancel" : "terminate") + "_backend");
             assertThat(r.fix()).contains("GRANT pg_signal_backend TO \"Watch Er\";").contains("same-role rule");
         }
         assertThat(alive(victim)).isTrue();
-        assertThat(find(watcher.snapshot(), pid).orElseThrow().key()).isEqualTo(s.key());
+        assertThat(find(watcher.snapshot(), pid).orElseThrow().key()).isEqualTo(busy.key());
     }
 
     @Test

@@ -34,6 +34,9 @@ class PostgresSqlTest {
         assertThat(PostgresSql.signal(KillAction.TERMINATE, 130000)).contains("pg_terminate_backend(a.pid) END");
         assertThat(PostgresSql.signal(KillAction.TERMINATE, 140000)).contains("pg_terminate_backend(a.pid, ?) END");
         assertThat(PostgresSql.signal(KillAction.CANCEL, 170000)).contains("pg_cancel_backend(a.pid) END");
+        // a cancel is sent only while a statement runs, never to an idle (in transaction) session
+        assertThat(PostgresSql.signal(KillAction.CANCEL, 170000)).contains("AND a.state IN ('active', 'fastpath function call')");
+        assertThat(PostgresSql.signal(KillAction.TERMINATE, 170000)).doesNotContain("a.state");
         assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 140000, 4711, 99, 5000)).containsExactly(99L, 5000L, 4711L);
         assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 130000, 4711, 99, 5000)).containsExactly(99L, 4711L);
         assertThat(PostgresSql.signalParameters(KillAction.CANCEL, 170000, 4711, 99, 5000)).containsExactly(99L, 4711L);

@@ -233,6 +233,28 @@ class PostgresTargetTest {
     }
 
     @Test
+    void cancelOfAnIdleInTransactionSessionSendsNothingAndSaysItStillHoldsItsLocks() throws Exception {
+        Connection c = victim("cancel-idle-tx");
+        int pid = pid(c);
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
+        }
+        Session idle = awaitSession(target, pid, x -> x.state() == SessionState.IDLE_IN_TRANSACTION, "idle in transaction");
+
+        KillResult cancel = killer().killOne(idle.key(), KillRequest.of(KillAction.CANCEL).verify(true));
+        assertThat(cancel.outcome()).as(cancel.message()).isNotEqualTo(KillOutcome.CANCELLED);
+        assertThat(cancel.message()).contains("not running a statement").contains("idle in transaction")
+                .contains("terminate it");
+        // the session and its transaction are untouched
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT 2");
+        }
+        c.rollback();
+        assertThat(find(target.snapshot(), pid)).isPresent();
+    }
+
+    @Test
     void statementForShowsTheExactStatementWithItsValues() throws Exception {
         Connection c = victim("dry-run");
         int pid = pid(c);
