@@ -141,4 +141,44 @@ class CliMariaDbTest {
         CliUsageTest.Run doctor = CliUsageTest.run(target(db.jdbcUrl(), "doctor"));
         assertThat(doctor.out()).contains("performance_schema").contains("metadata_lock_info");
     }
+
+    @Test
+    void aUserWithoutProcessListsAndEndsItsOwnSessions() throws Exception {
+        try (Connection root = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement st = root.createStatement()) {
+            st.execute("CREATE USER IF NOT EXISTS 'noprocess'@'127.0.0.1'");
+            st.execute("GRANT SELECT ON sessionctl.* TO 'noprocess'@'127.0.0.1'");
+        }
+        Connection own = DriverManager.getConnection(db.jdbcUrl(), "noprocess", "");
+        extra.add(own);
+        long id;
+        try (Statement st = own.createStatement(); ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            id = rs.getLong(1);
+        }
+        String[] as = {"--url", db.jdbcUrl(), "-U", "noprocess"};
+        CliUsageTest.Run sessions = CliUsageTest.run(concat(new String[] {"sessions", "-o", "json"}, as));
+        assertThat(sessions.code()).as(sessions.err()).isZero();
+        JsonNode listed = Json.MAPPER.readTree(sessions.out()).get("sessions");
+        JsonNode mine = null;
+        for (JsonNode n : listed) {
+            if (n.get("sessionId").asLong() == id) {
+                mine = n;
+            }
+        }
+        assertThat(mine).as(sessions.out()).isNotNull();
+        // INNODB_TRX is out of reach without PROCESS: an idle session may hold a transaction
+        assertThat(mine.get("state").asText()).isEqualTo("unknown");
+
+        CliUsageTest.Run kill = CliUsageTest.run(concat(new String[] {"kill", mine.get("key").asText(), "--yes"}, as));
+        assertThat(kill.code()).as(kill.out() + kill.err()).isZero();
+        assertThat(kill.out()).contains("terminated");
+        assertThat(alive(id)).isFalse();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

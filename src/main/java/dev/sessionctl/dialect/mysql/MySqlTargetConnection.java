@@ -296,10 +296,32 @@ final class MySqlTargetConnection implements TargetConnection {
             own = rs.getLong(2);
         }
         List<Row> rows = readRows(null);
-        Map<Long, Trx> trx = readTransactions();
-        Map<Long, List<RowWait>> rowWaits = consistentRowWaits(readRowWaits(), rows);
+        // without PROCESS the process list still shows this account's own sessions (what a developer
+        // needs to end a runaway query of their own); only transactions and lock waits are out of reach
+        innodbReadable = true;
+        Map<Long, Trx> trx;
+        Map<Long, List<RowWait>> rowWaits;
+        try {
+            trx = readTransactions();
+            rowWaits = consistentRowWaits(readRowWaits(), rows);
+        } catch (SQLException e) {
+            if (!lacksPrivilege(e)) {
+                throw e;
+            }
+            innodbReadable = false;
+            trx = Map.of();
+            rowWaits = Map.of();
+        }
         lastInnodbRead = System.nanoTime();
-        Map<Long, MdlWaitGraph.Wait> mdlWaits = readMdlWaits(rows, trx);
+        Map<Long, MdlWaitGraph.Wait> mdlWaits;
+        try {
+            mdlWaits = readMdlWaits(rows, trx);
+        } catch (SQLException e) {
+            if (!lacksPrivilege(e)) {
+                throw e;
+            }
+            mdlWaits = Map.of();
+        }
         Map<Long, String> programs = readPrograms();
         List<Session> sessions = new ArrayList<>(rows.size());
         Set<SessionRef> present = new LinkedHashSet<>();
@@ -371,6 +393,14 @@ final class MySqlTargetConnection implements TargetConnection {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** False while the last snapshot could not read INNODB_TRX for lack of PROCESS: idle is then unknown. */
+    private boolean innodbReadable = true;
+
+    /** ER_SPECIFIC_ACCESS_DENIED_ERROR (PROCESS needed) or ER_TABLEACCESS_DENIED_ERROR (a performance_schema table). */
+    private static boolean lacksPrivilege(SQLException e) {
+        return e.getErrorCode() == 1227 || e.getErrorCode() == 1142;
     }
 
     private Map<Long, Trx> readTransactions() throws SQLException {
@@ -531,7 +561,7 @@ final class MySqlTargetConnection implements TargetConnection {
         SessionKey key = new SessionKey(spec.name(), 0, r.id(), incarnation);
         Trx trx = trxBySession.get(r.id());
         SessionKind kind = kindOf(r);
-        SessionState state = stateOf(r, trx, features.innodbTrx());
+        SessionState state = stateOf(r, trx, features.innodbTrx() && innodbReadable);
         Session.Builder b = Session.builder(key).user(r.user()).database(r.db()).clientHost(r.host()).state(state)
                 .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info());
         long inStateMs = r.timeMs() != null ? Math.round(r.timeMs()) : r.time() == null ? -1 : r.time() * 1000;
