@@ -191,6 +191,9 @@ final class KillCommand extends TargetCommand {
         GuardChain guards = GuardChain.standard(target.protection());
         Snapshot snap = guards.annotate(connection.snapshot());
         boolean byFilter = keys.isEmpty();
+        if (byFilter) {
+            SessionsCommand.noteWhenNoSqlIds(err(), snap, filters);
+        }
         List<SessionKey> chosen = byFilter ? selectByFilter(snap, connection) : keys.stream()
                 .map(k -> new SessionKey(snap.target(), k.instance(), k.sessionId(), k.incarnation())).toList();
         List<SessionKey> skipped = List.of();

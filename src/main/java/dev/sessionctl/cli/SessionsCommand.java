@@ -39,6 +39,7 @@ final class SessionsCommand extends TargetCommand {
     int run(TargetSpec target, TargetConnection connection) {
         Snapshot snap = protectedSnapshot(target, connection);
         List<Session> shown = select(snap, filters, connection, all);
+        noteWhenNoSqlIds(err(), snap, filters);
         render(out(), snap, shown, output, wide);
         return ExitCode.OK;
     }
@@ -54,6 +55,27 @@ final class SessionsCommand extends TargetCommand {
                 .filter(s -> all || s.kind() == SessionKind.CLIENT)
                 .sorted(Comparator.comparing(Session::ref))
                 .toList();
+    }
+
+    /**
+     * --sql-id on a target where no session carries a SQL id (MySQL family; PostgreSQL without
+     * compute_query_id, or clients using the extended protocol) matches nothing; say so, so that an
+     * empty list is not read as "no such statement is running".
+     */
+    static void noteWhenNoSqlIds(PrintWriter err, Snapshot snap, FilterOptions filters) {
+        if (filters.sqlId != null && snap.sessions().stream().allMatch(s -> s.sqlId() == null)) {
+            err.println("note: no session on " + snap.target() + " (" + snap.engine() + ") reports a SQL id, so --sql-id"
+                    + " matches nothing; select by --sql REGEX instead (see docs/" + engineDoc(snap.engine()) + ")");
+            err.flush();
+        }
+    }
+
+    private static String engineDoc(dev.sessionctl.model.Engine engine) {
+        return switch (engine.family()) {
+            case POSTGRESQL -> "postgresql.md";
+            case ORACLE -> "oracle.md";
+            case MYSQL -> "mysql.md";
+        };
     }
 
     static void render(PrintWriter out, Snapshot snap, List<Session> shown, OutputFormat output, boolean wide) {

@@ -176,6 +176,17 @@ class CliMariaDbTest {
         assertThat(alive(id)).isFalse();
     }
 
+    @Test
+    void sqlIdOnAnEngineWithoutSqlIdsSaysWhyNothingMatches() {
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), "sessions", "--sql-id", "7h35uxf5uhmm1"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("reports a SQL id").contains("--sql REGEX").contains("docs/mysql.md");
+
+        CliUsageTest.Run kill = CliUsageTest.run(target(db.jdbcUrl(), "kill", "--sql-id", "7h35uxf5uhmm1", "--dry-run"));
+        assertThat(kill.code()).as(kill.err()).isZero();
+        assertThat(kill.err()).contains("reports a SQL id");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
