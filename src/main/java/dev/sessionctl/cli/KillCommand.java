@@ -204,6 +204,8 @@ final class KillCommand extends TargetCommand {
         if (chosen.isEmpty()) {
             if (output == OutputFormat.JSON) {
                 Json.print(out, resultJson(snap, List.of()));
+            } else if (output == OutputFormat.CSV) {
+                printCsv(out, List.of());
             } else {
                 out.println("No session matches; nothing to do.");
             }
@@ -233,7 +235,7 @@ final class KillCommand extends TargetCommand {
                 return ExitCode.NOT_CONFIRMED;
             }
         }
-        if (byFilter && !planShown && output != OutputFormat.JSON) {
+        if (byFilter && !planShown && output == OutputFormat.TABLE) {
             printPlan(out, snap, chosen, guards);
         }
         Verifier verifier = new Verifier(acting);
@@ -247,7 +249,7 @@ final class KillCommand extends TargetCommand {
                 EscalationOutput printer = new EscalationOutput(out);
                 Escalator escalator = Escalator.on(acting).guards(guards).killListener(audit).verifier(verifier)
                         .ladder(escalateOptions.ladder(connection.info().engine().family(), target))
-                        .listener(both(output == OutputFormat.JSON ? null : printer, audit)).build();
+                        .listener(both(output == OutputFormat.TABLE ? printer : null, audit)).build();
                 KillPlan plan = new KillPlan(snap.target(), snap.serverTime(), action, KillPlan.Order.ROOTS_FIRST,
                         "the sessions named", chosen.stream().map(k -> new KillPlan.Entry(0,
                         snap.find(k.ref()).filter(s -> s.key().incarnation().equals(k.incarnation()))
@@ -265,7 +267,7 @@ final class KillCommand extends TargetCommand {
                 for (SessionKey key : chosen) {
                     KillResult r = killer.killOne(key, request);
                     results.add(r);
-                    if (output != OutputFormat.JSON) {
+                    if (output == OutputFormat.TABLE) {
                         printResult(out, r);
                     }
                 }
@@ -274,7 +276,7 @@ final class KillCommand extends TargetCommand {
         for (SessionKey key : skipped) {
             KillResult r = KillResult.of(key, action, KillOutcome.SKIPPED, null, "skipped: over --max " + max);
             results.add(r);
-            if (output != OutputFormat.JSON) {
+            if (output == OutputFormat.TABLE) {
                 printResult(out, r);
             }
         }
@@ -284,6 +286,8 @@ final class KillCommand extends TargetCommand {
                 m.put("escalations", escalations);
             }
             Json.print(out, m);
+        } else if (output == OutputFormat.CSV) {
+            printCsv(out, results);
         } else {
             out.println(summary(results));
             out.flush();
@@ -383,6 +387,20 @@ final class KillCommand extends TargetCommand {
         }
         for (Check c : r.checks()) {
             out.println("    " + (c.passed() ? "ok  " : "FAIL") + " " + c.name() + ": " + c.detail());
+        }
+        out.flush();
+    }
+
+    /** One row per session, for spreadsheets and scripts; checks are folded into one cell. */
+    static void printCsv(PrintWriter out, List<KillResult> results) {
+        out.println(Table.csv(List.of("key", "session_id", "action", "outcome", "succeeded", "message", "fix",
+                "error_code", "elapsed_ms", "checks", "statement")));
+        for (KillResult r : results) {
+            String checks = r.checks().stream().map(c -> (c.passed() ? "ok " : "FAIL ") + c.name())
+                    .collect(Collectors.joining("; "));
+            out.println(Table.csv(List.of(r.key().printable(), Long.toString(r.key().sessionId()), r.action().label(),
+                    r.outcome().label(), Boolean.toString(r.succeeded()), Text.nz(r.message()), Text.nz(r.fix()),
+                    Text.nz(r.errorCode()), Long.toString(r.elapsed().toMillis()), checks, Text.nz(r.statement()))));
         }
         out.flush();
     }

@@ -144,6 +144,21 @@ class CliPostgresTest {
     }
 
     @Test
+    void killResultsAsCsvOneRowPerSession() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        blockersWhenWaiting(1);
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", "--roots", "--dry-run", "-o", "csv"));
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] lines = r.out().split("\n");
+        assertThat(lines[0]).isEqualTo("key,session_id,action,outcome,succeeded,message,fix,error_code,elapsed_ms,checks,statement");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1]).startsWith("\"" + workload.blockerSessionId() + ",")
+                .contains(",terminate,dry-run,true,").contains("pg_terminate_backend");
+        assertThat(r.out()).doesNotContain("Plan:");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
         blockersWhenWaiting(3);
