@@ -63,6 +63,11 @@ final class DemoCommand implements Callable<Integer> {
         if (waiters < 1 || waiters > 50) {
             throw new UserError("invalid --waiters '" + waiters + "'; expected 1 to 50");
         }
+        if (!java.util.Set.of("postgresql", "postgres", "pg", "mariadb", "mysql")
+                .contains(engine.toLowerCase(java.util.Locale.ROOT))) {
+            // before anything is printed or started
+            throw new UserError("invalid --engine '" + engine + "'; expected postgresql or mariadb");
+        }
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         step(out, "Starting an embedded " + engine + " server (real server binaries from Maven Central)...");

@@ -33,6 +33,7 @@ class DemoCommandTest {
         CliUsageTest.Run r = CliUsageTest.run("demo", "--engine", "db2");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("invalid --engine 'db2'");
+        assertThat(r.out()).as("nothing is announced or started").isEmpty();
     }
 
     @Test
