@@ -159,6 +159,15 @@ class CliPostgresTest {
     }
 
     @Test
+    void unknownLockTableIsAUsageErrorNamingTheTable() {
+        CliUsageTest.Run r = CliUsageTest.run(target("sessions", "--lock-table", "no_such_table"));
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("no table 'no_such_table'").contains("schema.table").doesNotContain("\tat ");
+        CliUsageTest.Run kill = CliUsageTest.run(target("kill", "--lock-table", "no_such_table", "--yes"));
+        assertThat(kill.code()).isEqualTo(ExitCode.USAGE);
+    }
+
+    @Test
     void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
         blockersWhenWaiting(3);

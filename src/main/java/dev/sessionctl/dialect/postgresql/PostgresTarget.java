@@ -293,7 +293,8 @@ public final class PostgresTarget implements TargetConnection {
                 }
             }
             if (!found) {
-                throw new TargetException(TargetException.Kind.SERVER_ERROR, "no table '" + table
+                // bad input, as the other dialects report a malformed name: exit 2, not a server error
+                throw new IllegalArgumentException("no table '" + table
                         + "' visible to " + currentUser + " in the connected database of " + spec.name()
                         + "; expected table or schema.table (resolved with the connection's search_path)");
             }

@@ -527,7 +527,7 @@ class PostgresTargetTest {
     @Test
     void lockHoldersOfAnUnknownTableSayWhichTable() {
         assertThatThrownBy(() -> target.lockHolders("no_such_table_here"))
-                .isInstanceOf(TargetException.class).hasMessageContaining("no_such_table_here");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no_such_table_here");
         assertThat(target.lockHolders("pg_catalog.pg_class")).doesNotContain(SessionRef.of(-1));
     }
 
