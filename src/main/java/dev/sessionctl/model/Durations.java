@@ -14,6 +14,17 @@ public final class Durations {
     }
 
     public static Duration parse(String text) {
+        try {
+            Duration d = parseUnchecked(text);
+            d.toMillis(); // every user of a duration works in milliseconds
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': too large; expected a number with a unit,"
+                    + " e.g. 500ms, 30s, 5m, 2h, 1h30m");
+        }
+    }
+
+    private static Duration parseUnchecked(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(java.util.Locale.ROOT);
         if (t.matches("\\d+")) {
             return Duration.ofSeconds(Long.parseLong(t));
