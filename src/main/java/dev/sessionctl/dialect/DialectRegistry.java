@@ -56,6 +56,11 @@ public final class DialectRegistry {
                       + "jdbc:postgresql:, jdbc:mariadb:, jdbc:mysql:, jdbc:oceanbase:, jdbc:oracle:thin:"
                     : "unknown engine '" + forced + "'; known: " + dialects.stream().map(Dialect::name).toList());
         }
+        if (forced != null && !candidates.get(0).acceptsUrl(url)) {
+            // the engine option only skips detection; it cannot make one engine's dialect read another's server
+            throw new TargetException(TargetException.Kind.UNSUPPORTED, "engine '" + forced + "' does not match URL '"
+                    + spec.redactedUrl() + "'; remove the engine option or use a URL of that engine");
+        }
         Connection c = openJdbc(spec, driverUrl(url, candidates));
         try {
             for (Dialect d : candidates) {
