@@ -107,11 +107,21 @@ public final class DialectRegistry {
         if (spec.password() != null) {
             props.setProperty("password", spec.password());
         }
+        String timeout = spec.option("connectTimeoutSeconds", "10");
+        if (!timeout.matches("\\d{1,6}")) {
+            throw new TargetException(TargetException.Kind.UNSUPPORTED, "invalid option connectTimeoutSeconds '" + timeout
+                    + "' for target " + spec.name() + "; expected a whole number of seconds, e.g. 10");
+        }
         try {
-            DriverManager.setLoginTimeout(Integer.parseInt(spec.option("connectTimeoutSeconds", "10")));
+            DriverManager.setLoginTimeout(Integer.parseInt(timeout));
             return DriverManager.getConnection(driverUrl, props);
         } catch (SQLException e) {
-            throw SqlErrors.translate(e, "connecting to " + spec.name() + " (" + spec.redactedUrl() + ")");
+            TargetException t = SqlErrors.translate(e, "connecting to " + spec.name() + " (" + spec.redactedUrl() + ")");
+            if (t.kind() == TargetException.Kind.SERVER_ERROR || t.kind() == TargetException.Kind.PRIVILEGE) {
+                // the server refused the connection itself (no such database, no access to it): cannot connect
+                throw new TargetException(TargetException.Kind.UNREACHABLE, t.getMessage(), t.fix(), t.errorCode(), e);
+            }
+            throw t;
         }
     }
 

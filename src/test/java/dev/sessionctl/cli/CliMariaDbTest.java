@@ -187,6 +187,13 @@ class CliMariaDbTest {
         assertThat(kill.err()).contains("reports a SQL id");
     }
 
+    @Test
+    void anUnknownDatabaseIsCannotConnectAndTheDriverDoesNotLogIt() {
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl("no_such_database"), "sessions"));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.CANNOT_CONNECT);
+        assertThat(r.err()).contains("no_such_database");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -168,6 +168,14 @@ class CliPostgresTest {
     }
 
     @Test
+    void aDatabaseThatDoesNotExistIsCannotConnect() {
+        String url = pg.jdbcUrl("no_such_database");
+        CliUsageTest.Run r = CliUsageTest.run("sessions", "--url", url, "-U", pg.superuser());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.CANNOT_CONNECT);
+        assertThat(r.err()).contains("no_such_database").contains("3D000");
+    }
+
+    @Test
     void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
         blockersWhenWaiting(3);

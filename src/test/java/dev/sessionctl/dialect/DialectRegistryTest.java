@@ -20,4 +20,12 @@ class DialectRegistryTest {
                         .isEqualTo(TargetException.Kind.UNSUPPORTED))
                 .hasMessageContaining("engine 'oracle' does not match URL").hasMessageNotContaining("s3cret");
     }
+
+    @Test
+    void aBadConnectTimeoutNamesTheOptionAndTheExpectedForm() {
+        TargetSpec spec = new TargetSpec("t", "jdbc:postgresql://127.0.0.1:1/db", "u", null,
+                Map.of("connectTimeoutSeconds", "ten"), ProtectionPolicy.none());
+        assertThatThrownBy(() -> DialectRegistry.load().connect(spec)).isInstanceOf(TargetException.class)
+                .hasMessageContaining("connectTimeoutSeconds 'ten'").hasMessageContaining("whole number of seconds");
+    }
 }
