@@ -89,7 +89,8 @@ public final class TargetOptions {
     private static String prompt(TargetSpec spec) {
         Console console = System.console();
         if (console == null) {
-            throw new UserError("--password-prompt needs a terminal; set SESSIONCTL_PASSWORD instead");
+            throw new UserError("--password-prompt needs a terminal; without one the password comes from "
+                    + "SESSIONCTL_PASSWORD (with --url) or the target's passwordEnv / passwordFile (with --target)");
         }
         char[] pw = console.readPassword("Password for %s on %s: ", spec.user() == null ? "(default user)" : spec.user(),
                 spec.redactedUrl());

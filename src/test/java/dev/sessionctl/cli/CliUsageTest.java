@@ -69,6 +69,25 @@ class CliUsageTest {
     }
 
     @Test
+    void passwordPromptWithoutTerminalSaysWhereTheTargetsPasswordComesFrom(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("targets.yaml");
+        Files.writeString(file, "targets:\n  prod:\n    url: jdbc:postgresql://127.0.0.1:1/db\n");
+        Run r = run("sessions", "-t", "prod", "--targets-file", file.toString(), "-W");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("needs a terminal").contains("passwordEnv");
+    }
+
+    @Test
+    void anotherTargetsMissingPasswordVariableDoesNotStopThisOne(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("targets.yaml");
+        Files.writeString(file, "targets:\n  other:\n    url: jdbc:postgresql://h/db\n    passwordEnv: SESSIONCTL_TEST_UNSET_VAR\n"
+                + "  here:\n    url: jdbc:postgresql://127.0.0.1:1/db\n");
+        Run r = run("sessions", "-t", "here", "--targets-file", file.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.CANNOT_CONNECT);
+        assertThat(r.err()).doesNotContain("SESSIONCTL_TEST_UNSET_VAR");
+    }
+
+    @Test
     void nonJdbcUrlIsUsageError() {
         Run r = run("sessions", "--url", "postgres://h/db");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
