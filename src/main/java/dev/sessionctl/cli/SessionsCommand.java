@@ -113,11 +113,32 @@ final class SessionsCommand extends TargetCommand {
                 t.print(out, wide);
                 out.println(shown.size() + " session(s) on " + snap.target() + " (" + snap.engine() + " "
                         + Text.nz(snap.serverVersion()) + ")");
-                if (shown.stream().anyMatch(Session::isProtected)) {
-                    out.println("* protected: sessionctl never ends it (-o json says why)");
-                }
+                printProtectionFooter(out, shown);
                 out.flush();
             }
+        }
+    }
+
+    /**
+     * Why the starred sessions are protected, when there are few distinct reasons (own connection,
+     * hidden from this account with the GRANT that fixes it, a configured user): the table answers
+     * "why can I not end it" without a second command.
+     */
+    static void printProtectionFooter(PrintWriter out, List<Session> shown) {
+        List<String> reasons = shown.stream().filter(Session::isProtected).map(Session::protectedReason)
+                .map(r -> r == null ? "protected" : r).distinct().toList();
+        if (reasons.isEmpty()) {
+            return;
+        }
+        if (reasons.size() > 3) {
+            out.println("* protected: sessionctl never ends it (-o json says why)");
+            return;
+        }
+        out.println("* protected: sessionctl never ends it:");
+        for (String r : reasons) {
+            long n = shown.stream().filter(x -> x.isProtected() && r.equals(
+                    x.protectedReason() == null ? "protected" : x.protectedReason())).count();
+            out.println("  " + n + " x " + r);
         }
     }
 

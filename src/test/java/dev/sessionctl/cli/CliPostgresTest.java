@@ -176,6 +176,21 @@ class CliPostgresTest {
     }
 
     @Test
+    void theTableSaysWhyStarredSessionsAreProtectedWithTheGrantThatFixesHiddenOnes() throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+             Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'plain_dev')"
+                    + " THEN CREATE ROLE plain_dev LOGIN; END IF; END $$");
+        }
+        Connection other = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+        extra.add(other);
+        CliUsageTest.Run r = CliUsageTest.run("sessions", "--url", pg.jdbcUrl(), "-U", "plain_dev");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains(",hidden").contains("GRANT pg_read_all_stats TO plain_dev;")
+                .contains("sessionctl's own connection");
+    }
+
+    @Test
     void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
         blockersWhenWaiting(3);
