@@ -314,7 +314,8 @@ final class KillCommand extends TargetCommand {
         Comparator<Session> cmp = order == Order.ROOTS_FIRST
                 ? Comparator.comparing((Session s) -> -blockedCount.getOrDefault(s.ref(), 0)).thenComparing(oldest)
                 : oldest;
-        picked.sort(cmp.thenComparing(Session::ref));
+        // sessions the guards will refuse go last, so that --max N spends its N on sessions it may end
+        picked.sort(Comparator.comparing(Session::isProtected).thenComparing(cmp).thenComparing(Session::ref));
         return picked.stream().map(Session::key).toList();
     }
 

@@ -191,6 +191,39 @@ class CliPostgresTest {
     }
 
     @Test
+    void maxSpendsItsSlotsOnSessionsThatMayBeEndedNotOnProtectedOnes() throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+             Statement st = c.createStatement()) {
+            st.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kept_role')"
+                    + " THEN CREATE ROLE kept_role LOGIN; END IF; END $$");
+        }
+        String url = pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "ApplicationName=qa-max-";
+        Connection kept = DriverManager.getConnection(url + "kept", "kept_role", "");
+        extra.add(kept);
+        long keptPid = PgPid.of(kept);
+        Thread.sleep(50); // the protected session is idle the longest: oldest-first would pick it first
+        Connection victim = DriverManager.getConnection(url + "victim", pg.superuser(), pg.password());
+        extra.add(victim);
+        long victimPid = PgPid.of(victim);
+
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", "--app", "qa-max-*", "--order", "oldest-first", "--max", "1",
+                "--yes", "--protect-user", "kept_role"));
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).containsPattern("terminated\\s+" + victimPid + ",").containsPattern("skipped\\s+" + keptPid + ",");
+        assertThat(alive(victimPid)).isFalse();
+        assertThat(alive(keptPid)).isTrue();
+    }
+
+    static final class PgPid {
+        static long of(Connection c) throws Exception {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
     void confirmedKillOfRootsWithWaitFreesTheWaiters() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, true);
         blockersWhenWaiting(3);
