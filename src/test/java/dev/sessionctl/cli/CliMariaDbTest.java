@@ -194,6 +194,15 @@ class CliMariaDbTest {
         assertThat(r.err()).contains("no_such_database");
     }
 
+    @Test
+    void hostFilterMatchesTheClientHostWithoutItsPort() throws Exception {
+        JsonNode s = json("sessions", "--host", "127.0.0.1", "-o", "json");
+        assertThat(s.get("count").asInt()).isGreaterThanOrEqualTo(1); // at least sessionctl's own connection
+        JsonNode first = s.get("sessions").get(0);
+        assertThat(first.get("clientHost").asText()).isEqualTo("127.0.0.1");
+        assertThat(first.get("attributes").get("clientPort").asText()).matches("\\d+");
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

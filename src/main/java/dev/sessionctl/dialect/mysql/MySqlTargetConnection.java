@@ -562,8 +562,12 @@ final class MySqlTargetConnection implements TargetConnection {
         Trx trx = trxBySession.get(r.id());
         SessionKind kind = kindOf(r);
         SessionState state = stateOf(r, trx, features.innodbTrx() && innodbReadable);
-        Session.Builder b = Session.builder(key).user(r.user()).database(r.db()).clientHost(r.host()).state(state)
+        String[] hostPort = splitHostPort(r.host());
+        Session.Builder b = Session.builder(key).user(r.user()).database(r.db()).clientHost(hostPort[0]).state(state)
                 .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info());
+        if (hostPort[1] != null) {
+            b.attribute("clientPort", hostPort[1]);
+        }
         long inStateMs = r.timeMs() != null ? Math.round(r.timeMs()) : r.time() == null ? -1 : r.time() * 1000;
         if (inStateMs >= 0) {
             b.stateSince(now.minusMillis(inStateMs));
@@ -680,6 +684,28 @@ final class MySqlTargetConnection implements TargetConnection {
         }
         return SessionState.ACTIVE;
     }
+
+    /**
+     * The process list's HOST is {@code host:port} for TCP clients ({@code localhost} for a socket);
+     * clientHost is the host alone, as on the other engines, so {@code --host appserver1} matches.
+     * The port stays in attribute clientPort (and in the incarnation, which reads HOST whole).
+     */
+    static String[] splitHostPort(String host) {
+        if (host == null) {
+            return new String[] {null, null};
+        }
+        java.util.regex.Matcher m = HOST_PORT.matcher(host);
+        if (!m.matches()) {
+            return new String[] {host, null};
+        }
+        String h = m.group(1);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return new String[] {h, m.group(2)};
+    }
+
+    private static final Pattern HOST_PORT = Pattern.compile("(.+):(\\d{1,5})");
 
     String incarnation(Row r) {
         StringBuilder b = new StringBuilder();

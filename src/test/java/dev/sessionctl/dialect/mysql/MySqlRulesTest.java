@@ -27,6 +27,16 @@ class MySqlRulesTest {
     }
 
     @Test
+    void clientHostIsTheHostWithoutItsPort() {
+        assertThat(MySqlTargetConnection.splitHostPort("10.1.2.3:51234")).containsExactly("10.1.2.3", "51234");
+        assertThat(MySqlTargetConnection.splitHostPort("appserver1.example.com:3306")).containsExactly("appserver1.example.com", "3306");
+        assertThat(MySqlTargetConnection.splitHostPort("localhost")).containsExactly("localhost", null);
+        assertThat(MySqlTargetConnection.splitHostPort("::1:40312")).containsExactly("::1", "40312");
+        assertThat(MySqlTargetConnection.splitHostPort("[::1]:40312")).containsExactly("::1", "40312");
+        assertThat(MySqlTargetConnection.splitHostPort(null)).containsExactly(null, null);
+    }
+
+    @Test
     void threadKinds() {
         assertThat(MySqlTargetConnection.kindOf(row("repl", "Binlog Dump", null))).isEqualTo(SessionKind.REPLICATION);
         assertThat(MySqlTargetConnection.kindOf(row("repl", "Binlog Dump GTID", null))).isEqualTo(SessionKind.REPLICATION);
