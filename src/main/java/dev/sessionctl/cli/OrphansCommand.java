@@ -33,23 +33,35 @@ final class OrphansCommand extends TargetCommand {
                 out().println(Table.csv(List.of("instance", "transaction_id", "status", "start", "size", "records")));
                 for (OrphanTransaction o : orphans) {
                     out().println(Table.csv(List.of(Integer.toString(o.instance()), o.transactionId(), Text.nz(o.status()),
-                            o.start() == null ? "" : o.start().toString(), String.valueOf(o.size()), String.valueOf(o.records()))));
+                            o.start() == null ? "" : o.start().toString(), o.size() == null ? "" : o.size().toString(),
+                            o.records() == null ? "" : o.records().toString())));
                 }
                 out().flush();
             }
             default -> {
-                Table t = new Table().column("INST", 4).column("TRANSACTION", 16).column("STATUS", 10).column("AGE", 8)
+                Table t = new Table().column("INST", 4).column("TRANSACTION", 16).column("STATUS", 16).column("AGE", 8)
                         .column("UNDO-LEFT", 10).column("RECORDS", 12);
                 for (OrphanTransaction o : orphans) {
                     t.row(o.instance(), o.transactionId(), o.status(),
                             o.start() == null ? "" : Durations.format(Duration.between(o.start(), now)), o.size(), o.records());
                 }
                 t.print(out(), wide);
+                boolean rollingBack = orphans.stream().anyMatch(o -> !isXaPrepared(o));
                 out().println(orphans.size() + " transaction(s) without a session on " + target.name()
-                        + (orphans.isEmpty() ? "" : "; watch UNDO-LEFT shrink: the cleanup is progressing"));
+                        + (rollingBack ? "; watch UNDO-LEFT shrink: the cleanup is progressing" : ""));
+                if (orphans.stream().anyMatch(OrphansCommand::isXaPrepared)) {
+                    // nothing on the server will ever end these: they wait for the transaction manager's decision
+                    out().println("XA PREPARED: never cleaned up by the server; its locks stay until someone runs"
+                            + " XA COMMIT or XA ROLLBACK with its xid (XA RECOVER lists them); ask the transaction manager"
+                            + " which (see docs/mysql.md)");
+                }
                 out().flush();
             }
         }
         return ExitCode.OK;
+    }
+
+    private static boolean isXaPrepared(OrphanTransaction o) {
+        return o.status() != null && o.status().toUpperCase(java.util.Locale.ROOT).startsWith("XA PREPARED");
     }
 }

@@ -203,6 +203,40 @@ class CliMariaDbTest {
         assertThat(first.get("attributes").get("clientPort").asText()).matches("\\d+");
     }
 
+    @Test
+    void orphansTellsThatAPreparedXaTransactionNeedsADecisionNotPatience() throws Exception {
+        try (Connection root = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement st = root.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS cli_xa (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+            st.execute("REPLACE INTO cli_xa VALUES (1, 0)");
+        }
+        try (Connection xa = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement st = xa.createStatement()) {
+            st.execute("XA START 'cli-orphan'");
+            st.execute("UPDATE cli_xa SET v = v + 1 WHERE id = 1");
+            st.execute("XA END 'cli-orphan'");
+            st.execute("XA PREPARE 'cli-orphan'");
+        }
+        try {
+            CliUsageTest.Run table = CliUsageTest.run(target(db.jdbcUrl(), "orphans"));
+            // INNODB_TRX is served from a cache InnoDB refreshes when last read over 100 ms ago
+            for (int i = 0; i < 50 && !table.out().contains("XA PREPARED"); i++) {
+                Thread.sleep(150);
+                table = CliUsageTest.run(target(db.jdbcUrl(), "orphans"));
+            }
+            assertThat(table.code()).as(table.err()).isZero();
+            assertThat(table.out()).contains("XA PREPARED ").contains("XA COMMIT or XA ROLLBACK")
+                    .doesNotContain("the cleanup is progressing");
+            CliUsageTest.Run csv = CliUsageTest.run(target(db.jdbcUrl(), "orphans", "-o", "csv"));
+            assertThat(csv.out()).doesNotContain("null").contains(",XA PREPARED,");
+        } finally {
+            try (Connection root = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+                 Statement st = root.createStatement()) {
+                st.execute("XA ROLLBACK 'cli-orphan'");
+            }
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
