@@ -77,12 +77,20 @@ public final class TargetsFile {
         ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        if (yaml.isBlank()) {
+            throw new ConfigException(path + " is empty; expected a 'targets:' map of name -> {url, user, ...}"
+                    + " (see docs/cli.md, 'Targets file')");
+        }
         FileModel model;
         try {
             model = mapper.readValue(yaml, FileModel.class);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(where(path, e.getLocation()) + "unknown key '" + e.getPropertyName()
                     + "'; expected one of " + e.getKnownPropertyIds());
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            // Jackson's own text names our model classes; say what the file should hold there instead
+            throw new ConfigException(where(path, e.getLocation()) + "expected " + expected(e.getTargetType())
+                    + " here; see docs/cli.md, 'Targets file'");
         } catch (JsonProcessingException e) {
             throw new ConfigException(where(path, e.getLocation()) + e.getOriginalMessage());
         }
@@ -121,6 +129,28 @@ public final class TargetsFile {
             secrets.put(name, secret);
         }
         return new TargetsFile(path, out, secrets);
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "another kind of value";
+        }
+        if (type == FileModel.class) {
+            return "a map with 'targets:' (and optionally 'protect:')";
+        }
+        if (type == TargetModel.class) {
+            return "a target: a map of url, user, passwordEnv or passwordFile, engine, options, protect";
+        }
+        if (type == ProtectModel.class) {
+            return "a map of users, applications, databases (each a list)";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list, e.g. [a, b]";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "a map of name: value";
+        }
+        return "a single value";
     }
 
     private static String where(Path path, JsonLocation loc) {

@@ -96,6 +96,19 @@ class TargetsFileTest {
     }
 
     @Test
+    void wrongShapesSayWhatIsExpectedNotJacksonsClassNames() {
+        assertThatThrownBy(() -> TargetsFile.parse(FILE, "targets:\n  p: [a, b]\n", k -> null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("line 2")
+                .hasMessageContaining("expected a target: a map of url, user").hasMessageNotContaining("TargetModel")
+                .hasMessageNotContaining("dev.sessionctl");
+        assertThatThrownBy(() -> TargetsFile.parse(FILE, "protect:\n  users: replicator\ntargets:\n  p:\n    url: jdbc:postgresql://h/db\n",
+                k -> null)).isInstanceOf(ConfigException.class).hasMessageContaining("expected a list")
+                .hasMessageNotContaining("dev.sessionctl");
+        assertThatThrownBy(() -> TargetsFile.parse(FILE, "\n", k -> null)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is empty").hasMessageContaining("targets:");
+    }
+
+    @Test
     void brokenYamlReportsLine() {
         assertThatThrownBy(() -> TargetsFile.parse(FILE, "targets:\n  p: [unclosed\n", k -> null))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("targets.yaml line");
