@@ -23,6 +23,7 @@ final class PostgresSql {
      * the same way in the snapshot and in the kill statement, so the two always agree.
      */
     static final String INCARNATION = "(extract(epoch FROM a.backend_start) * 1000000)::bigint";
+    static final String QUERY_START = "(extract(epoch FROM a.query_start) * 1000000)::bigint";
 
     private PostgresSql() {
     }
@@ -54,17 +55,29 @@ final class PostgresSql {
      * only when backend_start (as incarnation) and backend_type still match. No row: the pid is
      * gone. A row whose {@code signalled} is NULL: another session has the pid (or is not a client
      * backend, or is hidden from this account). Parameters, in order: incarnation (bigint),
-     * [terminate timeout in ms (bigint), 14+ only], pid (int).
+     * [cancel on 14+: the statement's query_start in epoch microseconds (bigint)], [terminate timeout in ms
+     * (bigint), 14+ only], pid (int).
      */
     static String signal(KillAction action, int versionNum) {
-        // a cancel is sent only while a statement runs: on an idle (in transaction) session it would do
-        // nothing, and the locks of an idle-in-transaction blocker stay; the row tells which state it saw
+        // a cancel is sent only while the statement that was seen still runs: on an idle (in transaction)
+        // session it would do nothing (the locks of an idle-in-transaction blocker stay), and a statement
+        // started since then is not the one the user chose; the row tells which state and start it saw
         boolean cancel = action == KillAction.CANCEL;
-        String running = cancel ? " AND a.state IN ('active', 'fastpath function call')" : "";
-        return "SELECT " + INCARNATION + " AS incarnation, a.backend_type," + (cancel ? " a.state," : "")
+        String running = cancel ? " AND a.state IN ('active', 'fastpath function call')"
+                + (checksStatement(versionNum) ? " AND " + QUERY_START + " = ?" : "") : "";
+        return "SELECT " + INCARNATION + " AS incarnation, a.backend_type,"
+                + (cancel ? " a.state, " + QUERY_START + " AS query_start," : "")
                 + " CASE WHEN " + INCARNATION + " = ? AND a.backend_type = 'client backend'" + running
                 + " THEN " + signalCall(action, versionNum) + " END AS signalled"
                 + " FROM pg_stat_activity AS a WHERE a.pid = ?";
+    }
+
+    /**
+     * A cancel also checks that the statement seen still runs (same query_start) on 14+, where
+     * extract(epoch ...) is an exact numeric; on 12/13 it is a float8 that can be off by a microsecond.
+     */
+    static boolean checksStatement(int versionNum) {
+        return versionNum >= V14;
     }
 
     static boolean terminateWaits(int versionNum) {
@@ -79,8 +92,12 @@ final class PostgresSql {
         };
     }
 
-    /** The parameters of {@link #signal}, in order. */
-    static List<Long> signalParameters(KillAction action, int versionNum, long pid, long incarnation, long timeoutMs) {
+    /** The parameters of {@link #signal}, in order ({@code queryStartMicros} is used by cancel only). */
+    static List<Long> signalParameters(KillAction action, int versionNum, long pid, long incarnation, long timeoutMs,
+                                       long queryStartMicros) {
+        if (action == KillAction.CANCEL) {
+            return checksStatement(versionNum) ? List.of(incarnation, queryStartMicros, pid) : List.of(incarnation, pid);
+        }
         return action == KillAction.TERMINATE && terminateWaits(versionNum)
                 ? List.of(incarnation, timeoutMs, pid) : List.of(incarnation, pid);
     }

@@ -321,7 +321,8 @@ public final class PostgresTarget implements TargetConnection {
         requireSupported(action);
         long incarnation = incarnationOf(victim);
         return PostgresSql.display(PostgresSql.signal(action, versionNum),
-                PostgresSql.signalParameters(action, versionNum, victim.sessionId(), incarnation, timeout.toMillis()));
+                PostgresSql.signalParameters(action, versionNum, victim.sessionId(), incarnation, timeout.toMillis(),
+                        queryStartMicros(victim)));
     }
 
     @Override
@@ -346,7 +347,8 @@ public final class PostgresTarget implements TargetConnection {
         }
         long timeoutMs = Math.max(0, timeout == null ? 0 : timeout.toMillis());
         String sql = PostgresSql.signal(action, versionNum);
-        List<Long> params = PostgresSql.signalParameters(action, versionNum, victim.sessionId(), incarnation, timeoutMs);
+        List<Long> params = PostgresSql.signalParameters(action, versionNum, victim.sessionId(), incarnation, timeoutMs,
+                queryStartMicros(victim));
         String shown = PostgresSql.display(sql, params);
         boolean waits = action == KillAction.TERMINATE && PostgresSql.terminateWaits(versionNum) && timeoutMs > 0;
         KillResult result;
@@ -366,8 +368,15 @@ public final class PostgresTarget implements TargetConnection {
         return result.withElapsed(Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /** The victim's statement start as the server wrote it (epoch microseconds); -1, matching nothing, when unknown. */
+    private static long queryStartMicros(Session victim) {
+        java.time.Instant q = victim.queryStart();
+        return q == null ? -1 : Math.addExact(Math.multiplyExact(q.getEpochSecond(), 1_000_000L), q.getNano() / 1000L);
+    }
+
     /** What the signal statement saw: no row, or the row's incarnation/type and the signal function's result. */
-    private record Signal(boolean rowFound, Long incarnation, String backendType, String state, Boolean signalled) {
+    private record Signal(boolean rowFound, Long incarnation, String backendType, String state, Long queryStart,
+                          Boolean signalled) {
     }
 
     private Signal runSignal(String sql, List<Long> params, boolean withState) throws SQLException {
@@ -381,14 +390,20 @@ public final class PostgresTarget implements TargetConnection {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    return new Signal(false, null, null, null, null);
+                    return new Signal(false, null, null, null, null, null);
                 }
                 long inc = rs.getLong("incarnation");
                 Long incarnation = rs.wasNull() ? null : inc;
                 String backendType = rs.getString("backend_type");
                 boolean sig = rs.getBoolean("signalled");
                 Boolean signalled = rs.wasNull() ? null : sig; // NULL: the CASE did not call the signal function
-                return new Signal(true, incarnation, backendType, withState ? rs.getString("state") : null, signalled);
+                Long queryStart = null;
+                if (withState) {
+                    long qs = rs.getLong("query_start");
+                    queryStart = rs.wasNull() ? null : qs;
+                }
+                return new Signal(true, incarnation, backendType, withState ? rs.getString("state") : null, queryStart,
+                        signalled);
             }
         }
     }
@@ -410,6 +425,12 @@ public final class PostgresTarget implements TargetConnection {
                 return KillResult.of(key, action, KillOutcome.IDENTITY_CHANGED, shown, pid
                         + " now belongs to another session (key " + victim.sessionId() + "," + s.incarnation()
                         + "); the session you named is gone; nothing was done");
+            }
+            boolean running = "active".equals(s.state()) || "fastpath function call".equals(s.state());
+            if (action == KillAction.CANCEL && "client backend".equals(s.backendType()) && running) {
+                // same session, running a statement that started after the one the user chose
+                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, shown, "the statement of " + pid
+                        + " that was seen has already ended; it now runs another one, which is left alone; nothing was done");
             }
             if (action == KillAction.CANCEL && "client backend".equals(s.backendType())) {
                 // same session, but no statement running: the CASE did not send the cancel

@@ -37,9 +37,13 @@ class PostgresSqlTest {
         // a cancel is sent only while a statement runs, never to an idle (in transaction) session
         assertThat(PostgresSql.signal(KillAction.CANCEL, 170000)).contains("AND a.state IN ('active', 'fastpath function call')");
         assertThat(PostgresSql.signal(KillAction.TERMINATE, 170000)).doesNotContain("a.state");
-        assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 140000, 4711, 99, 5000)).containsExactly(99L, 5000L, 4711L);
-        assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 130000, 4711, 99, 5000)).containsExactly(99L, 4711L);
-        assertThat(PostgresSql.signalParameters(KillAction.CANCEL, 170000, 4711, 99, 5000)).containsExactly(99L, 4711L);
+        assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 140000, 4711, 99, 5000, 7)).containsExactly(99L, 5000L, 4711L);
+        assertThat(PostgresSql.signalParameters(KillAction.TERMINATE, 130000, 4711, 99, 5000, 7)).containsExactly(99L, 4711L);
+        // a cancel names the statement too (its query_start) where the server computes it exactly
+        assertThat(PostgresSql.signalParameters(KillAction.CANCEL, 170000, 4711, 99, 5000, 7)).containsExactly(99L, 7L, 4711L);
+        assertThat(PostgresSql.signalParameters(KillAction.CANCEL, 130000, 4711, 99, 5000, 7)).containsExactly(99L, 4711L);
+        assertThat(PostgresSql.signal(KillAction.CANCEL, 170000)).contains("(extract(epoch FROM a.query_start) * 1000000)::bigint = ?");
+        assertThat(PostgresSql.signal(KillAction.CANCEL, 130000)).doesNotContain("a.query_start) * 1000000)::bigint = ?");
         assertThatThrownBy(() -> PostgresSql.signal(KillAction.OS_KILL, 160000)).isInstanceOf(IllegalArgumentException.class);
     }
 

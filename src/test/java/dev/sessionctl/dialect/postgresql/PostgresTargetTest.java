@@ -255,6 +255,27 @@ class PostgresTargetTest {
     }
 
     @Test
+    void cancelOfAStatementThatHasEndedNeverHitsTheNextOne() throws Exception {
+        Connection c = victim("cancel-next-statement");
+        int pid = pid(c);
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> sleepOn(c, 1));
+        Session seen = awaitSession(target, pid, x -> "PgSleep".equals(x.waitEvent()), "first statement running");
+        assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("completed");
+        CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> sleepOn(c, 60));
+        Session now = awaitSession(target, pid, x -> "PgSleep".equals(x.waitEvent())
+                && !x.queryStart().equals(seen.queryStart()), "next statement running");
+
+        KillResult stale = target.execute(KillAction.CANCEL, seen, Duration.ofSeconds(5));
+        assertThat(stale.outcome()).as(stale.message()).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(stale.message()).contains("has already ended");
+        assertThat(next).isNotDone();
+
+        KillResult current = target.execute(KillAction.CANCEL, now, Duration.ofSeconds(5));
+        assertThat(current.outcome()).as(current.message()).isEqualTo(KillOutcome.CANCELLED);
+        assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("57014");
+    }
+
+    @Test
     void statementForShowsTheExactStatementWithItsValues() throws Exception {
         Connection c = victim("dry-run");
         int pid = pid(c);
