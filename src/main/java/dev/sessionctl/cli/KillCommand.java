@@ -56,10 +56,31 @@ import picocli.CommandLine.Parameters;
 final class KillCommand extends TargetCommand {
 
     /** Reads the answer to "proceed?"; replaced in tests. Returns null when there is no terminal. */
-    static Function<String, String> confirmer = prompt -> {
+    static Function<String, String> confirmer = KillCommand::askOnTerminal;
+
+    /**
+     * Asks on the controlling terminal, even when stdout is piped ({@code kill ... | tee log}), where
+     * Java has no Console: /dev/tty is the terminal itself. No terminal (cron, CI): null.
+     */
+    static String askOnTerminal(String prompt) {
         java.io.Console c = System.console();
-        return c == null ? null : c.readLine("%s", prompt);
-    };
+        if (c != null) {
+            return c.readLine("%s", prompt);
+        }
+        java.io.File tty = new java.io.File("/dev/tty");
+        if (!tty.canRead()) {
+            return null;
+        }
+        try (java.io.FileWriter w = new java.io.FileWriter(tty, java.nio.charset.StandardCharsets.UTF_8);
+             java.io.BufferedReader r = new java.io.BufferedReader(
+                     new java.io.FileReader(tty, java.nio.charset.StandardCharsets.UTF_8))) {
+            w.write(prompt);
+            w.flush();
+            return r.readLine();
+        } catch (java.io.IOException e) {
+            return null; // no controlling terminal
+        }
+    }
 
     enum Order { ROOTS_FIRST, OLDEST_FIRST }
 
