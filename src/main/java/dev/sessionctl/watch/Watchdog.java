@@ -1,0 +1,606 @@
+package dev.sessionctl.watch;
+
+import dev.sessionctl.guard.Guard;
+import dev.sessionctl.guard.GuardChain;
+import dev.sessionctl.kill.KillAction;
+import dev.sessionctl.kill.KillListener;
+import dev.sessionctl.kill.KillOutcome;
+import dev.sessionctl.kill.KillRequest;
+import dev.sessionctl.kill.KillResult;
+import dev.sessionctl.kill.SessionKiller;
+import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionKey;
+import dev.sessionctl.model.SessionRef;
+import dev.sessionctl.model.Snapshot;
+import dev.sessionctl.target.TargetConnection;
+import dev.sessionctl.target.TargetException;
+import dev.sessionctl.target.TargetSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watch daemon: polls many targets with bounded concurrency, evaluates the policy, and acts
+ * through {@link SessionKiller} (identity and guards) with the rule re-checked on the kill path's
+ * own fresh snapshot.
+ *
+ * <p>Threads: one scheduler thread (poll ticks and deadlines, never blocks), a fixed pool of poll
+ * workers and a small fixed pool for deadline actions. Each target has one connection used by one
+ * thread at a time (its lock); a tick for a target whose previous poll is still running is
+ * skipped, so a slow target never piles up work and never holds more than one worker. A target
+ * that is down is retried with exponential backoff (with jitter), without holding a worker between
+ * attempts.
+ *
+ * <p>Deadline scheduling: a {@link Decision.Verdict#PENDING} decision carries the server-clock
+ * moment its session crosses the threshold. Each poll measures the offset between the server's
+ * clock and this process's monotonic clock (the snapshot's serverTime against the midpoint of the
+ * round trip), so the crossing is scheduled on {@link System#nanoTime()}; at that moment a cheap
+ * re-read of the session (and its waiters) re-evaluates the rule, and the kill follows at once.
+ * The delay after a threshold therefore does not depend on the poll interval.
+ */
+public final class Watchdog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+
+    /** Tuning that is not policy: pool sizes and reconnect backoff. */
+    public record Options(int pollWorkers, int actionWorkers, Duration backoffMin, Duration backoffMax,
+                          Duration verifyTimeout, Duration shutdownGrace) {
+        public static Options defaults() {
+            return new Options(8, 4, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(10),
+                    Duration.ofSeconds(30));
+        }
+
+        public Options withPollWorkers(int n) {
+            return new Options(n, actionWorkers, backoffMin, backoffMax, verifyTimeout, shutdownGrace);
+        }
+
+        public Options withBackoff(Duration min, Duration max) {
+            return new Options(pollWorkers, actionWorkers, min, max, verifyTimeout, shutdownGrace);
+        }
+    }
+
+    private final Function<TargetSpec, TargetConnection> connector;
+    private final KillListener audit;
+    private final WatchListener listener;
+    private final Escalation escalation;
+    private final Options options;
+    private final Clock clock;
+    private final WatchState state = new WatchState();
+    private final AtomicReference<Policy> policy;
+    private final Map<String, Worker> workers = new ConcurrentHashMap<>();
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final ExecutorService pollPool;
+    private final ExecutorService actionPool;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean started;
+
+    public Watchdog(Policy policy, List<TargetSpec> targets, Function<TargetSpec, TargetConnection> connector,
+                    KillListener audit, WatchListener listener, Escalation escalation, Options options, Clock clock) {
+        this.policy = new AtomicReference<>(policy);
+        this.connector = connector;
+        this.audit = audit == null ? KillListener.NONE : audit;
+        this.listener = listener == null ? new WatchListener() { } : listener;
+        this.escalation = escalation == null ? Escalation.BUILT_IN : escalation;
+        this.options = options == null ? Options.defaults() : options;
+        this.clock = clock == null ? Clock.systemUTC() : clock;
+        this.scheduler = new ScheduledThreadPoolExecutor(1, named("watch-scheduler"));
+        this.scheduler.setRemoveOnCancelPolicy(true);
+        this.scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.pollPool = Executors.newFixedThreadPool(Math.max(1, this.options.pollWorkers()), named("watch-poll"));
+        this.actionPool = Executors.newFixedThreadPool(Math.max(1, this.options.actionWorkers()), named("watch-action"));
+        for (TargetSpec t : targets) {
+            workers.put(t.name(), new Worker(t));
+        }
+    }
+
+    public Policy policy() {
+        return policy.get();
+    }
+
+    public WatchState state() {
+        return state;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts polling every target at the policy's interval, each at a random phase. */
+    public void start() {
+        started = true;
+        workers.values().forEach(this::scheduleTicks);
+    }
+
+    /**
+     * Polls every target once (concurrently, bounded by the pool), acts on what is due now unless
+     * the policy is a dry run, and returns the evaluations. Targets that fail are in {@code errors}.
+     */
+    public OnceResult runOnce() {
+        Map<String, Future<Evaluation>> futures = new LinkedHashMap<>();
+        for (Worker w : workers.values()) {
+            futures.put(w.spec.name(), pollPool.submit(() -> w.poll(false)));
+        }
+        List<Evaluation> evaluations = new ArrayList<>();
+        List<Snapshot> snapshots = new ArrayList<>();
+        Map<String, String> errors = new LinkedHashMap<>();
+        for (Map.Entry<String, Future<Evaluation>> e : futures.entrySet()) {
+            try {
+                Evaluation ev = e.getValue().get();
+                if (ev != null) {
+                    evaluations.add(ev);
+                    snapshots.add(workers.get(e.getKey()).lastSnapshot);
+                } else {
+                    errors.put(e.getKey(), workers.get(e.getKey()).lastError);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                errors.put(e.getKey(), "interrupted");
+            } catch (java.util.concurrent.ExecutionException ex) {
+                errors.put(e.getKey(), String.valueOf(ex.getCause()));
+            }
+        }
+        return new OnceResult(evaluations, snapshots, errors);
+    }
+
+    /** What {@link #runOnce()} saw: one evaluation and snapshot per target that answered, and the errors of the others. */
+    public record OnceResult(List<Evaluation> evaluations, List<Snapshot> snapshots, Map<String, String> errors) {
+    }
+
+    /**
+     * Swaps in a new, already validated policy (and target list). New targets start polling,
+     * removed ones stop and close; pending deadlines are re-planned at the next poll.
+     */
+    public void reload(Policy newPolicy, List<TargetSpec> targets) {
+        Policy old = policy.getAndSet(newPolicy);
+        Set<String> names = new HashSet<>();
+        for (TargetSpec t : targets) {
+            names.add(t.name());
+            Worker existing = workers.get(t.name());
+            if (existing == null) {
+                Worker w = new Worker(t);
+                workers.put(t.name(), w);
+                if (started) {
+                    scheduleTicks(w);
+                }
+            } else {
+                existing.spec = t;
+                if (started && !old.interval().equals(newPolicy.interval())) {
+                    scheduleTicks(existing);
+                }
+            }
+        }
+        for (String name : List.copyOf(workers.keySet())) {
+            if (!names.contains(name)) {
+                Worker w = workers.remove(name);
+                w.stop();
+            }
+        }
+        workers.values().forEach(Worker::cancelDeadlines);
+        LOG.info("event=reload source={} rules={} targets={} interval={}", newPolicy.source(), newPolicy.rules().size(),
+                workers.size(), newPolicy.interval());
+    }
+
+    /** Graceful: no new polls or deadlines, lets in-flight polls and actions finish, closes connections. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.shutdownNow();
+        pollPool.shutdown();
+        actionPool.shutdown();
+        try {
+            long grace = options.shutdownGrace().toMillis();
+            if (!actionPool.awaitTermination(grace, TimeUnit.MILLISECONDS)) {
+                LOG.warn("event=shutdown msg=\"actions still running after {} ms\"", grace);
+            }
+            if (!pollPool.awaitTermination(grace, TimeUnit.MILLISECONDS)) {
+                pollPool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.values().forEach(Worker::stop);
+        LOG.info("event=shutdown targets={}", workers.size());
+    }
+
+    private void scheduleTicks(Worker w) {
+        if (w.ticks != null) {
+            w.ticks.cancel(false);
+        }
+        long intervalNanos = policy.get().interval().toNanos();
+        long phase = ThreadLocalRandom.current().nextLong(Math.max(1, Math.min(intervalNanos, 1_000_000_000L)));
+        w.ticks = scheduler.scheduleAtFixedRate(() -> tick(w), phase, intervalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void tick(Worker w) {
+        if (closed.get() || !w.pollInFlight.compareAndSet(false, true)) {
+            return; // previous poll of this target still running: skip, never queue up
+        }
+        try {
+            pollPool.execute(() -> {
+                try {
+                    w.poll(true);
+                } finally {
+                    w.pollInFlight.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            w.pollInFlight.set(false);
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ------------------------------------------------------------------ one target
+
+    private final class Worker {
+        volatile TargetSpec spec;
+        final ReentrantLock lock = new ReentrantLock();
+        final AtomicBoolean pollInFlight = new AtomicBoolean();
+        TargetConnection connection;
+        long nextConnectNanos;
+        Duration backoff = Duration.ZERO;
+        volatile String lastError;
+        volatile Snapshot lastSnapshot;
+        ScheduledFuture<?> ticks;
+        /** Server clock to local monotonic clock: server instant {@code serverRef} was local {@code localRefNanos}. */
+        volatile Instant serverRef;
+        volatile long localRefNanos;
+        final Map<String, Deadline> deadlines = new ConcurrentHashMap<>();
+        final Set<String> told = ConcurrentHashMap.newKeySet();
+        final Map<SessionKey, Long> actedAt = new ConcurrentHashMap<>();
+
+        Worker(TargetSpec spec) {
+            this.spec = spec;
+        }
+
+        /** One poll: connect if needed (respecting backoff), read, evaluate, act, plan deadlines. Null on failure. */
+        Evaluation poll(boolean scheduleDeadlines) {
+            lock.lock();
+            try {
+                if (closed.get() && scheduleDeadlines) {
+                    return null;
+                }
+                if (connection == null && !connect(scheduleDeadlines)) {
+                    return null;
+                }
+                Policy p = policy.get();
+                GuardChain guards = WatchGuards.forTarget(p, spec.protection());
+                long t0 = System.nanoTime();
+                Snapshot snap = connection.snapshot();
+                long t1 = System.nanoTime();
+                calibrate(snap, t0, t1);
+                lastSnapshot = snap;
+                Evaluation ev = Evaluator.evaluate(p, snap, guards, state, clock.instant());
+                listener.polled(spec.name(), snap, ev, Duration.ofNanos(t1 - t0));
+                backoff = Duration.ZERO;
+                handle(p, ev, guards, scheduleDeadlines && p.deadlineScheduling());
+                return ev;
+            } catch (TargetException e) {
+                failed(e);
+                return null;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private boolean connect(boolean respectBackoff) {
+            if (respectBackoff && System.nanoTime() < nextConnectNanos) {
+                return false;
+            }
+            try {
+                connection = connector.apply(spec);
+                lastError = null;
+                listener.connected(spec.name());
+                LOG.info("event=connected target={}", spec.name());
+                return true;
+            } catch (TargetException e) {
+                failed(e);
+                return false;
+            }
+        }
+
+        private void failed(TargetException e) {
+            lastError = e.getMessage();
+            boolean lost = connection == null || e.kind() == TargetException.Kind.CONNECTION_LOST
+                    || e.kind() == TargetException.Kind.UNREACHABLE;
+            if (lost && connection != null) {
+                closeConnection();
+            }
+            Duration retryIn = Duration.ZERO;
+            if (lost) {
+                backoff = backoff.isZero() ? options.backoffMin() : backoff.multipliedBy(2);
+                if (backoff.compareTo(options.backoffMax()) > 0) {
+                    backoff = options.backoffMax();
+                }
+                // jitter: a fleet that lost one network path does not reconnect in lock step
+                long jittered = (long) (backoff.toNanos() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
+                retryIn = Duration.ofNanos(jittered);
+                nextConnectNanos = System.nanoTime() + jittered;
+                cancelDeadlines();
+            }
+            listener.pollFailed(spec.name(), e, retryIn);
+            LOG.warn("event=poll-failed target={} kind={} retryInMs={} error=\"{}\"", spec.name(), e.kind(),
+                    retryIn.toMillis(), e.getMessage());
+        }
+
+        private void calibrate(Snapshot snap, long t0, long t1) {
+            if (snap.serverTime() != null) {
+                serverRef = snap.serverTime();
+                localRefNanos = t0 + (t1 - t0) / 2;
+            }
+        }
+
+        /** The local monotonic time of a server instant, by the last calibration. */
+        long localNanos(Instant server) {
+            Duration d = Duration.between(serverRef, server);
+            return localRefNanos + d.toNanos();
+        }
+
+        Instant serverNow() {
+            return serverRef == null ? clock.instant() : serverRef.plusNanos(System.nanoTime() - localRefNanos);
+        }
+
+        private void handle(Policy p, Evaluation ev, GuardChain guards, boolean scheduleDeadlines) {
+            Set<String> pendingNow = new HashSet<>();
+            Set<String> toldNow = new HashSet<>();
+            for (Decision d : ev.decisions()) {
+                String id = d.rule() + "|" + d.session().key().printable();
+                switch (d.verdict()) {
+                    case ACT -> act(p, d, guards);
+                    case PENDING -> {
+                        if (scheduleDeadlines) {
+                            pendingNow.add(id);
+                            schedule(id, d);
+                        }
+                    }
+                    default -> {
+                        toldNow.add(id + "|" + d.verdict());
+                        if (told.add(id + "|" + d.verdict())) {
+                            listener.decided(d);
+                        }
+                    }
+                }
+            }
+            told.retainAll(toldNow);
+            for (String id : List.copyOf(deadlines.keySet())) {
+                if (!pendingNow.contains(id)) {
+                    Deadline old = deadlines.remove(id);
+                    if (old != null) {
+                        old.future.cancel(false);
+                    }
+                }
+            }
+        }
+
+        private void schedule(String id, Decision d) {
+            Deadline existing = deadlines.get(id);
+            if (existing != null && existing.crossesAt.equals(d.crossesAt())) {
+                return;
+            }
+            if (existing != null) {
+                existing.future.cancel(false);
+            }
+            long delay = Math.max(0, localNanos(d.crossesAt()) - System.nanoTime());
+            try {
+                ScheduledFuture<?> f = scheduler.schedule(() -> fireLater(id, d), delay, TimeUnit.NANOSECONDS);
+                deadlines.put(id, new Deadline(d.crossesAt(), f));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
+        }
+
+        private void fireLater(String id, Decision d) {
+            try {
+                actionPool.execute(() -> fire(id, d, 0));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
+        }
+
+        /** At the crossing: cheap re-read, re-evaluate this rule for this session, act if it is due. */
+        private void fire(String id, Decision planned, int attempt) {
+            lock.lock();
+            try {
+                deadlines.remove(id);
+                if (closed.get() || connection == null) {
+                    return;
+                }
+                Policy p = policy.get();
+                Optional<Rule> rule = p.rules().stream().filter(r -> r.name().equals(planned.rule())).findFirst();
+                if (rule.isEmpty()) {
+                    return;
+                }
+                Rule r = rule.get();
+                Set<SessionRef> refs = new LinkedHashSet<>();
+                refs.add(planned.session().ref());
+                refs.addAll(planned.waiters());
+                boolean needsAll = r.victims() == Victims.OLDEST || r.victims() == Victims.ALL_BUT_OLDEST;
+                long t0 = System.nanoTime();
+                Snapshot fresh = needsAll ? connection.snapshot() : connection.snapshot(refs);
+                long t1 = System.nanoTime();
+                calibrate(fresh, t0, t1);
+                GuardChain guards = WatchGuards.forTarget(p, spec.protection());
+                Policy one = new Policy(p.source(), p.dryRun(), p.interval(), p.targets(), p.protection(),
+                        p.protectedHosts(), p.webhookUrl(), p.deadlineScheduling(), p.actionTimeout(), List.of(r));
+                Evaluation ev = Evaluator.evaluate(one, fresh, guards, state, clock.instant());
+                SessionKey key = planned.session().key();
+                for (Decision d : ev.decisions()) {
+                    if (!d.session().key().equals(key)) {
+                        continue;
+                    }
+                    switch (d.verdict()) {
+                        case ACT -> act(p, d, guards);
+                        case PENDING -> {
+                            if (attempt < 5) {
+                                // fired a little early (clock mapping): wait the remainder on the fresh clock
+                                long delay = Math.max(0, localNanos(d.crossesAt()) - System.nanoTime()) + 200_000;
+                                ScheduledFuture<?> f = scheduler.schedule(
+                                        () -> actionPool.execute(() -> fire(id, d, attempt + 1)), delay, TimeUnit.NANOSECONDS);
+                                deadlines.put(id, new Deadline(d.crossesAt(), f));
+                            }
+                        }
+                        default -> {
+                            if (told.add(id + "|" + d.verdict())) {
+                                listener.decided(d);
+                            }
+                        }
+                    }
+                    return;
+                }
+                LOG.debug("event=deadline-dropped target={} rule={} key={} msg=\"no longer matches at its deadline\"",
+                        spec.name(), planned.rule(), key.printable());
+            } catch (TargetException e) {
+                failed(e);
+            } catch (RuntimeException e) {
+                LOG.error("event=deadline-failed target={} rule={} error=\"{}\"", spec.name(), planned.rule(), e.toString());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Acts on one ACT decision through the kill path; caller holds the lock. */
+        private void act(Policy p, Decision d, GuardChain guards) {
+            SessionKey key = d.session().key();
+            Long last = actedAt.get(key);
+            if (last != null && System.nanoTime() - last < TimeUnit.SECONDS.toNanos(5)) {
+                return; // acted on it a moment ago (poll and deadline raced); the kill path verified it
+            }
+            Rule rule = p.rules().stream().filter(r -> r.name().equals(d.rule())).findFirst().orElseThrow();
+            if (!state.tryAcquire(rule, clock.instant())) {
+                Decision limited = d.withVerdict(Decision.Verdict.RATE_LIMITED, d.reason() + "; limit of "
+                        + rule.limit().actions() + " action(s) per " + rule.limit().per() + " reached");
+                if (told.add(d.rule() + "|" + key.printable() + "|rate-limited")) {
+                    listener.decided(limited);
+                }
+                return;
+            }
+            actedAt.put(key, System.nanoTime());
+            actedAt.entrySet().removeIf(e -> System.nanoTime() - e.getValue() > TimeUnit.MINUTES.toNanos(10));
+            GuardChain chain = guards.with(stillMatches(rule));
+            SessionKiller killer = new SessionKiller(connection, chain, audit);
+            String reason = "watch rule '" + rule.name() + "': " + d.reason();
+            KillRequest request = new KillRequest(rule.action() == WatchAction.CANCEL ? KillAction.CANCEL
+                    : KillAction.TERMINATE, false, p.actionTimeout(), true, options.verifyTimeout(), reason);
+            KillResult result;
+            try {
+                result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(connection, killer, key, request)
+                        : killer.killOne(key, request);
+            } catch (RuntimeException e) {
+                result = KillResult.of(key, request.action(), KillOutcome.FAILED, null, e.getMessage());
+            }
+            Duration delay = Duration.between(d.crossesAt(), serverNow());
+            listener.acted(d, result, delay.isNegative() ? Duration.ZERO : delay);
+        }
+
+        void cancelDeadlines() {
+            for (Deadline dl : deadlines.values()) {
+                dl.future.cancel(false);
+            }
+            deadlines.clear();
+        }
+
+        void stop() {
+            if (ticks != null) {
+                ticks.cancel(false);
+            }
+            cancelDeadlines();
+            lock.lock();
+            try {
+                closeConnection();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void closeConnection() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (RuntimeException ignored) {
+                    // closing a broken connection: nothing to add
+                }
+                connection = null;
+            }
+        }
+    }
+
+    private record Deadline(Instant crossesAt, ScheduledFuture<?> future) {
+    }
+
+    /**
+     * The rule itself, re-evaluated on the kill path's own fresh snapshot (the one it resolves the
+     * key and runs every guard on): a session that stopped matching between the decision and the
+     * kill is refused.
+     */
+    static Guard stillMatches(Rule rule) {
+        return new Guard() {
+            @Override
+            public String name() {
+                return "watch-rule-" + rule.name();
+            }
+
+            @Override
+            public Optional<String> refuse(Session session, Snapshot snapshot) {
+                Optional<Evaluator.Assessment> a = Evaluator.assess(rule, session, new Evaluator.Context(snapshot));
+                if (a.isEmpty()) {
+                    return Optional.of("no longer matches rule '" + rule.name() + "' at the moment of the action");
+                }
+                if (a.get().crossesAt().isAfter(snapshot.serverTime())) {
+                    return Optional.of("has not yet held rule '" + rule.name() + "' for its full threshold");
+                }
+                if (a.get().waitsOn() != null) {
+                    return Optional.of("now waits on " + a.get().waitsOn() + "; its root blocker is the cause");
+                }
+                if (rule.maxTransactionSize() != null && session.transactionSize() != null
+                        && session.transactionSize() > rule.maxTransactionSize()) {
+                    return Optional.of("transaction size " + session.transactionSize() + " now exceeds maxTransactionSize "
+                            + rule.maxTransactionSize());
+                }
+                return Optional.empty();
+            }
+        };
+    }
+
+    /** Names of the watched targets (for tests and metrics). */
+    public List<String> targetNames() {
+        return new ArrayList<>(workers.keySet());
+    }
+
+    Map<String, Integer> pendingDeadlines() {
+        Map<String, Integer> m = new HashMap<>();
+        workers.forEach((k, w) -> m.put(k, w.deadlines.size()));
+        return m;
+    }
+}
