@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Find database sessions, end the right one safely, and prove it.",
         subcommands = {SessionsCommand.class, BlockersCommand.class, KillCommand.class, ExplainCommand.class,
                 AuditCommand.class, DoctorCommand.class, OrphansCommand.class, DemoCommand.class, ServeCommand.class,
-                CommandLine.HelpCommand.class},
+                WatchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", ExitCode.HELP_TABLE, "", "Docs: docs/cli.md"},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
