@@ -114,6 +114,8 @@ public final class Evaluator {
             boolean dry = policy.dryRun() || rule.dryRun();
             if (refusal.isPresent()) {
                 out.add(a.decision(rule, ctx, Decision.Verdict.PROTECTED, a.reason + "; protected: " + refusal.get()));
+            } else if (rule.action() == WatchAction.REPORT) {
+                out.add(a.decision(rule, ctx, Decision.Verdict.REPORT, a.reason));
             } else if (chosen.contains(ref)) {
                 out.add(a.decision(rule, ctx, Decision.Verdict.SPARED, a.reason + "; already chosen by rule '"
                         + chosenBy.get(ref) + "'"));
@@ -122,8 +124,6 @@ public final class Evaluator {
                 out.add(a.decision(rule, ctx, Decision.Verdict.TOO_LARGE, a.reason + "; skipped: transaction size "
                         + a.session.transactionSize() + " exceeds maxTransactionSize " + rule.maxTransactionSize()
                         + " (its rollback would cost more than it saves)"));
-            } else if (rule.action() == WatchAction.REPORT) {
-                out.add(a.decision(rule, ctx, Decision.Verdict.REPORT, a.reason));
             } else if (dry) {
                 chosen.add(ref);
                 chosenBy.put(ref, rule.name());
