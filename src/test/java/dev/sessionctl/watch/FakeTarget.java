@@ -35,6 +35,9 @@ final class FakeTarget implements TargetConnection {
     volatile int snapshots;
     volatile int partialSnapshots;
     volatile boolean closed;
+    /** While set, reads fail as if the server went away. */
+    volatile boolean down;
+    volatile int completedSnapshots;
 
     FakeTarget(String name, List<Session> initial) {
         this.name = name;
@@ -49,16 +52,26 @@ final class FakeTarget implements TargetConnection {
     @Override
     public Snapshot snapshot() {
         snapshots++;
+        failIfDown();
         pause();
+        completedSnapshots++;
         return new Snapshot(name, Engine.POSTGRESQL, "16", Instant.now(), List.copyOf(sessions), Set.of(SessionRef.of(1)));
     }
 
     @Override
     public Snapshot snapshot(Collection<SessionRef> only) {
         partialSnapshots++;
+        failIfDown();
         pause();
         return new Snapshot(name, Engine.POSTGRESQL, "16", Instant.now(),
                 sessions.stream().filter(s -> only.contains(s.ref())).toList(), Set.of(SessionRef.of(1)));
+    }
+
+    private void failIfDown() {
+        if (down) {
+            throw new dev.sessionctl.target.TargetException(dev.sessionctl.target.TargetException.Kind.CONNECTION_LOST,
+                    "reading sessions on " + name + " failed: connection reset [SQLSTATE 08006]");
+        }
     }
 
     private void pause() {
