@@ -199,7 +199,9 @@ class WatchdogTest {
         try (Watchdog w = dog(policy(KILL_IDLE_BLOCKERS.formatted("100ms")), List.of(spec("slow"), spec("fast")),
                 s -> byName.get(s.name()), rec, Watchdog.Options.defaults().withPollWorkers(2))) {
             w.start();
-            await(() -> !fast.kills.isEmpty());
+            await(() -> slow.snapshots == 1);
+            long before = rec.polls("fast");
+            await(() -> !fast.kills.isEmpty() && rec.polls("fast") >= before + 3);
             assertThat(slow.completedSnapshots).as("the slow target's first poll is still running").isZero();
             assertThat(slow.snapshots).as("ticks for a target with a poll in flight are skipped, not queued").isEqualTo(1);
         }
