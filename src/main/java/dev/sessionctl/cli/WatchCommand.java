@@ -263,6 +263,10 @@ final class WatchCommand implements Callable<Integer> {
     // ------------------------------------------------------------------ daemon
 
     private int runDaemon(Policy policy, List<TargetSpec> targets) {
+        // the daemon's decisions and actions are its output: log them at info (the CLI's default is warn)
+        if (System.getProperty("org.slf4j.simpleLogger.log.dev.sessionctl.watch") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.dev.sessionctl.watch", "info");
+        }
         WatchMetrics metrics = new WatchMetrics();
         List<WatchListener> ls = new ArrayList<>(List.of(metrics, new WatchLog()));
         if (policy.webhookUrl() != null) {

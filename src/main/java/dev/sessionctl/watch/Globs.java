@@ -1,19 +1,16 @@
 package dev.sessionctl.watch;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
-/** Case-insensitive {@code *} wildcards, the same spelling as the targets file's protect lists. */
+/** First-match lookup over {@link dev.sessionctl.model.Globs} patterns (the protect lists' spelling). */
 final class Globs {
 
     private Globs() {
     }
 
     static Pattern compile(String glob) {
-        String regex = Arrays.stream(glob.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*"));
-        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+        return dev.sessionctl.model.Globs.compile(glob);
     }
 
     /** The first pattern matching the value, or null (also null for a null value). */
