@@ -146,6 +146,10 @@ public final class WatchLatencyBench {
         default String serverTimeoutStatement(Duration threshold) {
             return null;
         }
+
+        default String serverTimeoutName() {
+            return "server: idle_in_transaction_session_timeout";
+        }
     }
 
     static final class PostgresRig implements Rig {
@@ -276,7 +280,7 @@ public final class WatchLatencyBench {
             }
             Thread.sleep(random.nextInt(200));
         }
-        row(rig.engine(), "server: idle_in_transaction_session_timeout", "-", delays, List.of());
+        row(rig.engine(), rig.serverTimeoutName(), "-", delays, List.of());
     }
 
     void measureWatchdog(Rig rig, TargetSpec target, Duration interval, boolean deadlines) throws Exception {
@@ -355,6 +359,10 @@ public final class WatchLatencyBench {
         } catch (SQLException ignored) {
             // closing
         }
+    }
+
+    List<String> rows() {
+        return rows;
     }
 
     List<Duration> intervals() {
