@@ -277,6 +277,8 @@ public final class Watchdog implements AutoCloseable {
         /** Server clock to local monotonic clock: server instant {@code serverRef} was local {@code localRefNanos}. */
         volatile Instant serverRef;
         volatile long localRefNanos;
+        volatile long calibrationRttNanos;
+        volatile long calibratedAtNanos;
         final Map<String, Deadline> deadlines = new ConcurrentHashMap<>();
         final Set<String> told = ConcurrentHashMap.newKeySet();
         final Map<SessionKey, Long> actedAt = new ConcurrentHashMap<>();
@@ -355,10 +357,23 @@ public final class Watchdog implements AutoCloseable {
                     retryIn.toMillis(), e.getMessage());
         }
 
+        /**
+         * Maps the server's clock onto ours: serverTime was read somewhere inside [t0, t1], so the
+         * midpoint is off by at most half the round trip. A slow round trip (a loaded server or
+         * network) would make a worse mapping than the one held, so it replaces it only when it is
+         * not much slower or the held one is older than 30 s (clocks drift slowly).
+         */
         private void calibrate(Snapshot snap, long t0, long t1) {
-            if (snap.serverTime() != null) {
+            if (snap.serverTime() == null) {
+                return;
+            }
+            long rtt = t1 - t0;
+            boolean stale = t1 - calibratedAtNanos > TimeUnit.SECONDS.toNanos(30);
+            if (serverRef == null || stale || rtt <= calibrationRttNanos + calibrationRttNanos / 2 + 500_000) {
                 serverRef = snap.serverTime();
-                localRefNanos = t0 + (t1 - t0) / 2;
+                localRefNanos = t0 + rtt / 2;
+                calibrationRttNanos = rtt;
+                calibratedAtNanos = t1;
             }
         }
 
@@ -461,7 +476,17 @@ public final class Watchdog implements AutoCloseable {
                         continue;
                     }
                     switch (d.verdict()) {
-                        case ACT -> act(p, d, guards);
+                        case ACT -> {
+                            long t2 = System.nanoTime();
+                            act(p, d, guards);
+                            if (LOG.isDebugEnabled()) {
+                                LOG.debug("event=deadline-fired target={} rule={} key={} lateMs={} recheckMs={} actMs={}",
+                                        spec.name(), planned.rule(), key.printable(),
+                                        String.format(java.util.Locale.ROOT, "%.2f", (t0 - localNanos(planned.crossesAt())) / 1e6),
+                                        String.format(java.util.Locale.ROOT, "%.2f", (t1 - t0) / 1e6),
+                                        String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - t2) / 1e6));
+                            }
+                        }
                         case PENDING -> {
                             if (attempt < 5) {
                                 // fired a little early (clock mapping): wait the remainder on the fresh clock
