@@ -69,18 +69,17 @@ public final class Watchdog implements AutoCloseable {
 
     /** Tuning that is not policy: pool sizes and reconnect backoff. */
     public record Options(int pollWorkers, int actionWorkers, Duration backoffMin, Duration backoffMax,
-                          Duration verifyTimeout, Duration shutdownGrace) {
+                          Duration shutdownGrace) {
         public static Options defaults() {
-            return new Options(8, 4, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(10),
-                    Duration.ofSeconds(30));
+            return new Options(8, 4, Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(30));
         }
 
         public Options withPollWorkers(int n) {
-            return new Options(n, actionWorkers, backoffMin, backoffMax, verifyTimeout, shutdownGrace);
+            return new Options(n, actionWorkers, backoffMin, backoffMax, shutdownGrace);
         }
 
         public Options withBackoff(Duration min, Duration max) {
-            return new Options(pollWorkers, actionWorkers, min, max, verifyTimeout, shutdownGrace);
+            return new Options(pollWorkers, actionWorkers, min, max, shutdownGrace);
         }
     }
 
@@ -283,12 +282,33 @@ public final class Watchdog implements AutoCloseable {
         final Set<String> told = ConcurrentHashMap.newKeySet();
         final Map<SessionKey, Long> actedAt = new ConcurrentHashMap<>();
 
+        /** The connection for the kill path: each call takes the target's lock for that call only. */
+        final TargetConnection guarded = new GuardedConnection(this);
+
         Worker(TargetSpec spec) {
             this.spec = spec;
         }
 
+        /** Runs one call on the live connection under the lock; a dropped connection is CONNECTION_LOST. */
+        <T> T withConnection(java.util.function.Function<TargetConnection, T> call) {
+            lock.lock();
+            try {
+                if (connection == null) {
+                    throw new TargetException(TargetException.Kind.CONNECTION_LOST, "the connection to " + spec.name()
+                            + " was lost; it is being re-established");
+                }
+                return call.apply(connection);
+            } finally {
+                lock.unlock();
+            }
+        }
+
         /** One poll: connect if needed (respecting backoff), read, evaluate, act, plan deadlines. Null on failure. */
         Evaluation poll(boolean scheduleDeadlines) {
+            List<Decision> due;
+            Policy p;
+            GuardChain guards;
+            Evaluation ev;
             lock.lock();
             try {
                 if (closed.get() && scheduleDeadlines) {
@@ -297,24 +317,27 @@ public final class Watchdog implements AutoCloseable {
                 if (connection == null && !connect(scheduleDeadlines)) {
                     return null;
                 }
-                Policy p = policy.get();
-                GuardChain guards = WatchGuards.forTarget(p, spec.protection());
+                p = policy.get();
+                guards = WatchGuards.forTarget(p, spec.protection());
                 long t0 = System.nanoTime();
                 Snapshot snap = connection.snapshot();
                 long t1 = System.nanoTime();
                 calibrate(snap, t0, t1);
                 lastSnapshot = snap;
-                Evaluation ev = Evaluator.evaluate(p, snap, guards, state, clock.instant());
+                ev = Evaluator.evaluate(p, snap, guards, state, clock.instant());
                 listener.polled(spec.name(), snap, ev, Duration.ofNanos(t1 - t0));
                 backoff = Duration.ZERO;
-                handle(p, ev, guards, scheduleDeadlines && p.deadlineScheduling());
-                return ev;
+                due = handle(ev, scheduleDeadlines && p.deadlineScheduling());
             } catch (TargetException e) {
                 failed(e);
                 return null;
             } finally {
                 lock.unlock();
             }
+            for (Decision d : due) {
+                act(p, d, guards);
+            }
+            return ev;
         }
 
         private boolean connect(boolean respectBackoff) {
@@ -387,13 +410,15 @@ public final class Watchdog implements AutoCloseable {
             return serverRef == null ? clock.instant() : serverRef.plusNanos(System.nanoTime() - localRefNanos);
         }
 
-        private void handle(Policy p, Evaluation ev, GuardChain guards, boolean scheduleDeadlines) {
+        /** Plans deadlines and tells new non-actions; returns the decisions to act on now (after the lock is released). */
+        private List<Decision> handle(Evaluation ev, boolean scheduleDeadlines) {
+            List<Decision> due = new ArrayList<>();
             Set<String> pendingNow = new HashSet<>();
             Set<String> toldNow = new HashSet<>();
             for (Decision d : ev.decisions()) {
                 String id = d.rule() + "|" + d.session().key().printable();
                 switch (d.verdict()) {
-                    case ACT -> act(p, d, guards);
+                    case ACT -> due.add(d);
                     case PENDING -> {
                         if (scheduleDeadlines) {
                             pendingNow.add(id);
@@ -417,6 +442,7 @@ public final class Watchdog implements AutoCloseable {
                     }
                 }
             }
+            return due;
         }
 
         private void schedule(String id, Decision d) {
@@ -446,13 +472,18 @@ public final class Watchdog implements AutoCloseable {
 
         /** At the crossing: cheap re-read, re-evaluate this rule for this session, act if it is due. */
         private void fire(String id, Decision planned, int attempt) {
+            Decision due = null;
+            Policy p = null;
+            GuardChain guards = null;
+            long t0 = 0;
+            long t1 = 0;
             lock.lock();
             try {
                 deadlines.remove(id);
                 if (closed.get() || connection == null) {
                     return;
                 }
-                Policy p = policy.get();
+                p = policy.get();
                 Optional<Rule> rule = p.rules().stream().filter(r -> r.name().equals(planned.rule())).findFirst();
                 if (rule.isEmpty()) {
                     return;
@@ -462,11 +493,11 @@ public final class Watchdog implements AutoCloseable {
                 refs.add(planned.session().ref());
                 refs.addAll(planned.waiters());
                 boolean needsAll = r.victims() == Victims.OLDEST || r.victims() == Victims.ALL_BUT_OLDEST;
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 Snapshot fresh = needsAll ? connection.snapshot() : connection.snapshot(refs);
-                long t1 = System.nanoTime();
+                t1 = System.nanoTime();
                 calibrate(fresh, t0, t1);
-                GuardChain guards = WatchGuards.forTarget(p, spec.protection());
+                guards = WatchGuards.forTarget(p, spec.protection());
                 Policy one = new Policy(p.source(), p.dryRun(), p.interval(), p.targets(), p.protection(),
                         p.protectedHosts(), p.webhookUrl(), p.deadlineScheduling(), p.actionTimeout(), List.of(r));
                 Evaluation ev = Evaluator.evaluate(one, fresh, guards, state, clock.instant());
@@ -476,17 +507,7 @@ public final class Watchdog implements AutoCloseable {
                         continue;
                     }
                     switch (d.verdict()) {
-                        case ACT -> {
-                            long t2 = System.nanoTime();
-                            act(p, d, guards);
-                            if (LOG.isDebugEnabled()) {
-                                LOG.debug("event=deadline-fired target={} rule={} key={} lateMs={} recheckMs={} actMs={}",
-                                        spec.name(), planned.rule(), key.printable(),
-                                        String.format(java.util.Locale.ROOT, "%.2f", (t0 - localNanos(planned.crossesAt())) / 1e6),
-                                        String.format(java.util.Locale.ROOT, "%.2f", (t1 - t0) / 1e6),
-                                        String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - t2) / 1e6));
-                            }
-                        }
+                        case ACT -> due = d;
                         case PENDING -> {
                             if (attempt < 5) {
                                 // fired a little early (clock mapping): wait the remainder on the fresh clock
@@ -502,10 +523,12 @@ public final class Watchdog implements AutoCloseable {
                             }
                         }
                     }
-                    return;
+                    break;
                 }
-                LOG.debug("event=deadline-dropped target={} rule={} key={} msg=\"no longer matches at its deadline\"",
-                        spec.name(), planned.rule(), key.printable());
+                if (due == null) {
+                    LOG.debug("event=deadline-not-acted target={} rule={} key={} msg=\"not due at its deadline\"",
+                            spec.name(), planned.rule(), key.printable());
+                }
             } catch (TargetException e) {
                 failed(e);
             } catch (RuntimeException e) {
@@ -513,13 +536,36 @@ public final class Watchdog implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            if (due != null) {
+                long t2 = System.nanoTime();
+                act(p, due, guards);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("event=deadline-fired target={} rule={} key={} lateMs={} recheckMs={} actMs={}",
+                            spec.name(), planned.rule(), due.session().key().printable(),
+                            String.format(java.util.Locale.ROOT, "%.2f", (t0 - localNanos(planned.crossesAt())) / 1e6),
+                            String.format(java.util.Locale.ROOT, "%.2f", (t1 - t0) / 1e6),
+                            String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - t2) / 1e6));
+                }
+            }
         }
 
-        /** Acts on one ACT decision through the kill path; caller holds the lock. */
+        /**
+         * Acts on one ACT decision through the kill path. Called without the target's lock: the
+         * kill path uses the connection through {@link #guarded}, one call at a time, so a poll or
+         * another action on this target can run between the kill and the polls of its verification.
+         */
         private void act(Policy p, Decision d, GuardChain guards) {
             SessionKey key = d.session().key();
-            Long last = actedAt.get(key);
-            if (last != null && System.nanoTime() - last < TimeUnit.SECONDS.toNanos(5)) {
+            long now = System.nanoTime();
+            boolean[] first = {false};
+            actedAt.compute(key, (k, last) -> {
+                if (last == null || now - last > TimeUnit.SECONDS.toNanos(5)) {
+                    first[0] = true;
+                    return now;
+                }
+                return last;
+            });
+            if (!first[0]) {
                 return; // acted on it a moment ago (poll and deadline raced); the kill path verified it
             }
             Rule rule = p.rules().stream().filter(r -> r.name().equals(d.rule())).findFirst().orElseThrow();
@@ -531,16 +577,18 @@ public final class Watchdog implements AutoCloseable {
                 }
                 return;
             }
-            actedAt.put(key, System.nanoTime());
-            actedAt.entrySet().removeIf(e -> System.nanoTime() - e.getValue() > TimeUnit.MINUTES.toNanos(10));
+            actedAt.entrySet().removeIf(e -> now - e.getValue() > TimeUnit.MINUTES.toNanos(10));
             GuardChain chain = guards.with(stillMatches(rule));
-            SessionKiller killer = new SessionKiller(connection, chain, audit);
+            SessionKiller killer = new SessionKiller(guarded, chain, audit);
             String reason = "watch rule '" + rule.name() + "': " + d.reason();
+            // the engine is not asked to wait for the session to go (PostgreSQL's terminate-with-wait
+            // checks only every 100 ms, holding the connection): the verifier polls for it instead,
+            // releasing the connection between its reads
             KillRequest request = new KillRequest(rule.action() == WatchAction.CANCEL ? KillAction.CANCEL
-                    : KillAction.TERMINATE, false, p.actionTimeout(), true, options.verifyTimeout(), reason);
+                    : KillAction.TERMINATE, false, Duration.ZERO, true, p.actionTimeout(), reason);
             KillResult result;
             try {
-                result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(connection, killer, key, request)
+                result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(guarded, killer, key, request)
                         : killer.killOne(key, request);
             } catch (RuntimeException e) {
                 result = KillResult.of(key, request.action(), KillOutcome.FAILED, null, e.getMessage());
@@ -582,6 +630,80 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private record Deadline(Instant crossesAt, ScheduledFuture<?> future) {
+    }
+
+    /** A target's connection as the kill path sees it: every call under the target's lock, for that call only. */
+    private static final class GuardedConnection implements TargetConnection {
+        private final Worker worker;
+
+        GuardedConnection(Worker worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public dev.sessionctl.target.TargetInfo info() {
+            return worker.withConnection(TargetConnection::info);
+        }
+
+        @Override
+        public Snapshot snapshot() {
+            return worker.withConnection(TargetConnection::snapshot);
+        }
+
+        @Override
+        public Snapshot snapshot(java.util.Collection<SessionRef> only) {
+            return worker.withConnection(c -> c.snapshot(only));
+        }
+
+        @Override
+        public Set<SessionRef> lockHolders(String table) {
+            return worker.withConnection(c -> c.lockHolders(table));
+        }
+
+        @Override
+        public List<dev.sessionctl.model.OrphanTransaction> orphanTransactions() {
+            return worker.withConnection(TargetConnection::orphanTransactions);
+        }
+
+        @Override
+        public String selfServiceSetup(String procedureName) {
+            return worker.withConnection(c -> c.selfServiceSetup(procedureName));
+        }
+
+        @Override
+        public List<KillAction> supportedActions() {
+            return worker.withConnection(TargetConnection::supportedActions);
+        }
+
+        @Override
+        public String statementFor(KillAction action, Session victim) {
+            return worker.withConnection(c -> c.statementFor(action, victim));
+        }
+
+        @Override
+        public String statementFor(KillAction action, Session victim, Duration timeout) {
+            return worker.withConnection(c -> c.statementFor(action, victim, timeout));
+        }
+
+        @Override
+        public KillResult execute(KillAction action, Session victim, Duration timeout) {
+            return worker.withConnection(c -> c.execute(action, victim, timeout));
+        }
+
+        @Override
+        public dev.sessionctl.target.DoctorReport doctor() {
+            return worker.withConnection(TargetConnection::doctor);
+        }
+
+        @Override
+        public Map<String, String> capabilities() {
+            return worker.withConnection(TargetConnection::capabilities);
+        }
+
+        @Override
+        public void close() {
+            // the worker owns the connection
+        }
     }
 
     /**

@@ -48,12 +48,14 @@ import java.util.concurrent.TimeUnit;
  * watchdog's cost per poll is the snapshot round trip it measures itself (an upper bound of the
  * server time).
  *
- * <p>Arguments: {@code samples=N} (default 20), {@code threshold=1s}, {@code intervals=5s,1s,250ms},
+ * <p>Arguments: {@code samples=N} (default 20), {@code threshold=1s} (the server timeouts'; the watchdog's rule uses interval + threshold), {@code intervals=5s,1s,250ms},
  * {@code engines=postgresql[,mariadb]}, {@code out=FILE} (markdown results, also printed).
  */
 public final class WatchLatencyBench {
 
     private static final int WAITERS = 2;
+    /** Trials run in this many independent lanes (one row each), to keep a run under ten minutes. */
+    static final int LANES = 4;
     private final int samples;
     private final Duration threshold;
     private final List<Duration> intervals;
@@ -90,12 +92,11 @@ public final class WatchLatencyBench {
             }
         }
         StringBuilder md = new StringBuilder();
-        md.append("Run: ").append(Instant.now()).append(", ").append(samples).append(" samples per configuration, threshold ")
-                .append(dev.sessionctl.model.Durations.format(threshold)).append(", ").append(WAITERS)
-                .append(" waiters per blocker, total ").append(Duration.ofNanos(System.nanoTime() - started).toSeconds())
+        md.append("Run: ").append(Instant.now()).append(", ").append(samples).append(" samples per configuration (")
+                .append(LANES).append(" lanes in parallel), ").append(WAITERS).append(" waiters per blocker, total ").append(Duration.ofNanos(System.nanoTime() - started).toSeconds())
                 .append(" s.\n\n");
-        md.append("| engine | who ends the blocker | poll interval | n | p50 | p99 | max | min | poll round trip p50 / p99 |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| engine | who ends the blocker | poll interval | threshold | n | p50 | p99 | max | min | poll round trip p50 / p99 |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
         bench.rows.forEach(r -> md.append(r).append('\n'));
         System.out.println();
         System.out.println(md);
@@ -117,7 +118,9 @@ public final class WatchLatencyBench {
             try (Connection c = DriverManager.getConnection(benchUrl, pg.superuser(), pg.password());
                  Statement st = c.createStatement()) {
                 st.execute("create table t (id int primary key, v int)");
-                st.execute("insert into t values (1, 0)");
+                for (int row = 1; row <= LANES; row++) {
+                    st.execute("insert into t values (" + row + ", 0)");
+                }
             }
             Rig rig = new PostgresRig(benchUrl, pg.superuser(), pg.password());
             TargetSpec target = new TargetSpec("pg", pg.jdbcUrl(), pg.superuser(), pg.password(), Map.of(),
@@ -216,7 +219,7 @@ public final class WatchLatencyBench {
     // ------------------------------------------------------------------ measurements
 
     /** One trial: blocker + waiters; returns crossing -> all waiters released, or null when they were not. */
-    Duration trial(Rig rig, String setup, Duration giveUp) throws Exception {
+    Duration trial(Rig rig, String setup, Duration threshold, Duration giveUp, int row) throws Exception {
         Connection blocker = rig.connect();
         ExecutorService pool = Executors.newFixedThreadPool(WAITERS);
         List<Connection> waiters = new ArrayList<>();
@@ -229,7 +232,7 @@ public final class WatchLatencyBench {
             long pid = rig.sessionId(blocker);
             blocker.setAutoCommit(false);
             try (Statement st = blocker.createStatement()) {
-                st.executeUpdate("update t set v = v + 1 where id = 1");
+                st.executeUpdate("update t set v = v + 1 where id = " + row);
             }
             Instant clientSaw = Instant.now();
             Instant idleSince = rig.idleSince(pid, clientSaw);
@@ -240,7 +243,7 @@ public final class WatchLatencyBench {
                 released.add(pool.submit(() -> {
                     w.setAutoCommit(false);
                     try (Statement st = w.createStatement()) {
-                        st.executeUpdate("update t set v = v + 1 where id = 1");
+                        st.executeUpdate("update t set v = v + 1 where id = " + row);
                     }
                     Instant done = Instant.now();
                     w.commit();
@@ -270,20 +273,56 @@ public final class WatchLatencyBench {
         }
     }
 
-    void measureServerTimeout(Rig rig) throws Exception {
-        String setup = rig.serverTimeoutStatement(threshold);
-        List<Duration> delays = new ArrayList<>();
-        for (int i = 0; i < samples; i++) {
-            Duration d = trial(rig, setup, threshold.plusSeconds(10));
-            if (d != null) {
-                delays.add(d);
-            }
-            Thread.sleep(random.nextInt(200));
+    /**
+     * One warm-up trial, then {@code samples} trials in {@link #LANES} parallel lanes, each started
+     * after a random pause of up to {@code phaseSpan} (a random phase of the poll cycle).
+     */
+    List<Duration> runTrials(Rig rig, String setup, Duration threshold, Duration phaseSpan, Duration giveUp)
+            throws Exception {
+        // one trial first, not counted: the first kill of a fresh JVM loads and compiles the kill path
+        trial(rig, setup, threshold, giveUp, 1);
+        List<Duration> delays = new CopyOnWriteArrayList<>();
+        ExecutorService lanes = Executors.newFixedThreadPool(LANES);
+        List<Future<?>> done = new ArrayList<>();
+        int perLane = (samples + LANES - 1) / LANES;
+        for (int lane = 0; lane < LANES; lane++) {
+            int row = lane + 1;
+            int count = Math.min(perLane, samples - lane * perLane);
+            Random r = new Random(random.nextLong());
+            done.add(lanes.submit(() -> {
+                for (int i = 0; i < count; i++) {
+                    Thread.sleep((long) (r.nextDouble() * Math.max(1, phaseSpan.toMillis())));
+                    Duration d = trial(rig, setup, threshold, giveUp, row);
+                    if (d != null) {
+                        delays.add(d);
+                    } else {
+                        System.err.println("  trial gave up: waiters not released within " + giveUp);
+                    }
+                }
+                return null;
+            }));
         }
-        row(rig.engine(), rig.serverTimeoutName(), "-", delays, List.of());
+        for (Future<?> f : done) {
+            f.get();
+        }
+        lanes.shutdown();
+        return delays;
     }
 
+    void measureServerTimeout(Rig rig) throws Exception {
+        List<Duration> delays = runTrials(rig, rig.serverTimeoutStatement(threshold), threshold, Duration.ofMillis(300),
+                threshold.plusSeconds(10));
+        row(rig.engine(), rig.serverTimeoutName(), "-", threshold, delays, List.of());
+    }
+
+    /**
+     * The watchdog at one poll interval. The rule's threshold is the interval plus {@link #threshold}:
+     * a session must be seen by at least one poll before it crosses for its deadline to be known (a
+     * threshold shorter than the interval makes sessions that appear and cross between two polls wait
+     * for the next poll; docs/watch.md).
+     */
     void measureWatchdog(Rig rig, TargetSpec target, Duration interval, boolean deadlines) throws Exception {
+        Duration ruleThreshold = interval.plus(threshold);
         String yaml = """
                 interval: %dms
                 deadlineScheduling: %s
@@ -293,7 +332,7 @@ public final class WatchLatencyBench {
                     when: {idleInTransaction: %dms, waiters: 1}
                     victims: root-blocker
                     action: kill
-                """.formatted(interval.toMillis(), deadlines, threshold.toMillis());
+                """.formatted(interval.toMillis(), deadlines, ruleThreshold.toMillis());
         Policy policy = PolicyFile.parse(Path.of("bench.yaml"), yaml, n -> null);
         List<Duration> polls = new CopyOnWriteArrayList<>();
         List<KillResult> kills = new CopyOnWriteArrayList<>();
@@ -308,32 +347,25 @@ public final class WatchLatencyBench {
                 kills.add(r);
             }
         };
-        List<Duration> delays = new ArrayList<>();
+        List<Duration> delays;
         try (Watchdog dog = new Watchdog(policy, List.of(target), DialectRegistry.load()::connect, null, listener, null,
                 Watchdog.Options.defaults(), null)) {
             dog.start();
             Thread.sleep(interval.toMillis() + 200); // connected and polling
-            for (int i = 0; i < samples; i++) {
-                // a random phase of the poll cycle
-                Thread.sleep((long) (random.nextDouble() * interval.toMillis()));
-                Duration d = trial(rig, null, threshold.plus(interval).plusSeconds(10));
-                if (d != null) {
-                    delays.add(d);
-                }
-            }
+            delays = runTrials(rig, null, ruleThreshold, interval, ruleThreshold.plus(interval).plusSeconds(10));
         }
         String who = deadlines ? "sessionctl watch (deadline scheduling)" : "sessionctl watch, polling only";
-        row(rig.engine(), who, dev.sessionctl.model.Durations.format(interval), delays, polls);
+        row(rig.engine(), who, dev.sessionctl.model.Durations.format(interval), ruleThreshold, delays, polls);
         System.err.printf(Locale.ROOT, "  (%d kills reported by the watchdog)%n", kills.size());
     }
 
-    void row(String engine, String who, String interval, List<Duration> delays, List<Duration> polls) {
+    void row(String engine, String who, String interval, Duration threshold, List<Duration> delays, List<Duration> polls) {
         List<Duration> sorted = new ArrayList<>(delays);
         Collections.sort(sorted);
         List<Duration> ps = new ArrayList<>(polls);
         Collections.sort(ps);
-        String r = String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s | %s | %s |", engine, who, interval,
-                sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.isEmpty() ? null : sorted.get(sorted.size() - 1)),
+        String r = String.format(Locale.ROOT, "| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |", engine, who, interval,
+                threshold.toMillis() % 1000 == 0 ? threshold.toSeconds() + "s" : threshold.toMillis() + "ms", sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.isEmpty() ? null : sorted.get(sorted.size() - 1)),
                 ms(sorted.isEmpty() ? null : sorted.get(0)),
                 ps.isEmpty() ? "-" : ms(pct(ps, 50)) + " / " + ms(pct(ps, 99)));
         rows.add(r);

@@ -200,6 +200,69 @@ class WatchPostgresTest {
         }
     }
 
+    /**
+     * The daemon as users run it, in its own JVM: SIGHUP reloads a valid policy, keeps the old one
+     * when the new file is bad, and SIGTERM shuts down gracefully (connection closed).
+     */
+    @Test
+    void theDaemonReloadsOnSighupOnlyAValidPolicyAndShutsDownOnSigterm() throws Exception {
+        Path policy = dir.resolve("daemon.yaml");
+        Files.writeString(policy, POLICY.formatted("100ms", "300ms").replace("action: kill", "action: report"));
+        Path log = dir.resolve("daemon.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.sessionctl.cli.Main", "watch", "--policy",
+                policy.toString(), "--url", pg.jdbcUrl(), "-U", pg.superuser(), "--metrics-port", "0")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("SESSIONCTL_PASSWORD", pg.password());
+        Process daemon = pb.start();
+        try {
+            await(() -> read(log).contains("event=connected target=cli"));
+            workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "watch_daemon", 1, false,
+                    Duration.ofSeconds(60));
+            await(() -> read(log).contains("event=decision verdict=report rule=idle-blockers"));
+            assertThat(workload.finishedCount()).isZero();
+
+            // a broken file: rejected, the report-only policy keeps running
+            Files.writeString(policy, "rules:\n  - name: x\n    when: {idle: soon}\n");
+            signal(daemon, "HUP");
+            await(() -> read(log).contains("event=reload-rejected"));
+            assertThat(read(log)).contains("daemon.yaml line 3");
+            Thread.sleep(500);
+            assertThat(workload.finishedCount()).isZero();
+
+            // a valid file that kills: applied
+            Files.writeString(policy, POLICY.formatted("100ms", "300ms"));
+            signal(daemon, "HUP");
+            assertThat(workload.awaitWaitersFinished(Duration.ofSeconds(30))).as(read(log)).isTrue();
+            await(() -> read(log).contains("event=action rule=idle-blockers")); // logged once verified
+            assertThat(read(log)).contains("event=reload source=").contains("outcome=terminated");
+
+            signal(daemon, "TERM");
+            assertThat(daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(read(log)).contains("event=shutdown");
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+                 var st = c.createStatement();
+                 var rs = st.executeQuery("select count(*) from pg_stat_activity where application_name = 'sessionctl'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the daemon closed its connection").isZero();
+            }
+        } finally {
+            daemon.destroyForcibly();
+        }
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     static String cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
