@@ -285,6 +285,7 @@ final class WatchCommand implements Callable<Integer> {
         }, "watch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         onSignal("HUP", () -> reload(dog));
+        policy.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
         spec.commandLine().getErr().println("watching " + targets.size() + " target(s) with " + policy.rules().size()
                 + " rule(s) every " + Durations.format(policy.interval()) + (policy.dryRun() ? " (dry run)" : "")
                 + (server == null ? "" : "; metrics on http://" + metricsHost + ":" + server.port() + "/metrics"));

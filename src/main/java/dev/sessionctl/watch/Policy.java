@@ -38,6 +38,27 @@ public record Policy(Path source, boolean dryRun, Duration interval, List<String
                 null, rules);
     }
 
+    /**
+     * Things that validate but will not do what the author probably expects: a time threshold shorter
+     * than the poll interval (a session that starts and crosses between two polls cannot have a
+     * deadline planned; it is acted on at the next poll).
+     */
+    public List<String> warnings() {
+        List<String> out = new java.util.ArrayList<>();
+        for (Rule r : rules) {
+            Rule.Thresholds t = r.thresholds();
+            Duration shortest = java.util.stream.Stream.of(t.busy(), t.idle(), t.idleInTransaction(), t.blocking(),
+                    t.transactionAge()).filter(java.util.Objects::nonNull).min(Duration::compareTo).orElse(null);
+            if (shortest != null && shortest.compareTo(interval) < 0) {
+                out.add("rule '" + r.name() + "': its shortest threshold (" + dev.sessionctl.model.Durations.format(shortest)
+                        + ") is shorter than the poll interval (" + dev.sessionctl.model.Durations.format(interval)
+                        + "): a session that starts and crosses between two polls is acted on at the next poll;"
+                        + " poll at least once per threshold");
+            }
+        }
+        return out;
+    }
+
     public Policy withDryRun(boolean v) {
         return new Policy(source, v, interval, targets, protection, protectedHosts, webhookUrl, deadlineScheduling,
                 actionTimeout, rules);

@@ -41,6 +41,14 @@ public final class WatchState {
         return true;
     }
 
+    /** Returns a slot taken by {@link #tryAcquire} for an action that was not taken after all. */
+    public synchronized void giveBack(Rule rule, Instant taken) {
+        Deque<Instant> q = actions.get(rule.name());
+        if (q != null) {
+            q.removeLastOccurrence(taken);
+        }
+    }
+
     private static void prune(Deque<Instant> q, Duration per, Instant now) {
         Instant from = now.minus(per);
         while (!q.isEmpty() && !q.peekFirst().isAfter(from)) {

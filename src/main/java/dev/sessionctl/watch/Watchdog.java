@@ -267,7 +267,7 @@ public final class Watchdog implements AutoCloseable {
         volatile TargetSpec spec;
         final ReentrantLock lock = new ReentrantLock();
         final AtomicBoolean pollInFlight = new AtomicBoolean();
-        TargetConnection connection;
+        volatile TargetConnection connection;
         long nextConnectNanos;
         Duration backoff = Duration.ZERO;
         volatile String lastError;
@@ -282,8 +282,6 @@ public final class Watchdog implements AutoCloseable {
         final Set<String> told = ConcurrentHashMap.newKeySet();
         final Map<SessionKey, Long> actedAt = new ConcurrentHashMap<>();
 
-        /** The connection for the kill path: each call takes the target's lock for that call only. */
-        final TargetConnection guarded = new GuardedConnection(this);
 
         Worker(TargetSpec spec) {
             this.spec = spec;
@@ -386,7 +384,7 @@ public final class Watchdog implements AutoCloseable {
          * network) would make a worse mapping than the one held, so it replaces it only when it is
          * not much slower or the held one is older than 30 s (clocks drift slowly).
          */
-        private void calibrate(Snapshot snap, long t0, long t1) {
+        void calibrate(Snapshot snap, long t0, long t1) {
             if (snap.serverTime() == null) {
                 return;
             }
@@ -420,7 +418,8 @@ public final class Watchdog implements AutoCloseable {
                 switch (d.verdict()) {
                     case ACT -> due.add(d);
                     case PENDING -> {
-                        if (scheduleDeadlines) {
+                        // only rules that act keep deadlines; reports and dry runs are told at polls
+                        if (scheduleDeadlines && acting(policy.get(), d.rule())) {
                             pendingNow.add(id);
                             schedule(id, d);
                         }
@@ -470,91 +469,64 @@ public final class Watchdog implements AutoCloseable {
             }
         }
 
-        /** At the crossing: cheap re-read, re-evaluate this rule for this session, act if it is due. */
+        /**
+         * At the crossing: the kill path itself is the cheap re-check. It reads only the victim and
+         * its waiters ({@link TargetConnection#snapshot(java.util.Collection)}), re-checks identity and
+         * every guard, and re-evaluates the rule on that same read ({@link RuleGuard}); only then
+         * does it act. One read, not two: engines whose reads are throttled (InnoDB refreshes its
+         * transaction tables at most every 100 ms) would otherwise pay twice.
+         */
         private void fire(String id, Decision planned, int attempt) {
-            Decision due = null;
-            Policy p = null;
-            GuardChain guards = null;
-            long t0 = 0;
-            long t1 = 0;
-            lock.lock();
-            try {
-                deadlines.remove(id);
-                if (closed.get() || connection == null) {
-                    return;
-                }
-                p = policy.get();
-                Optional<Rule> rule = p.rules().stream().filter(r -> r.name().equals(planned.rule())).findFirst();
-                if (rule.isEmpty()) {
-                    return;
-                }
-                Rule r = rule.get();
-                Set<SessionRef> refs = new LinkedHashSet<>();
-                refs.add(planned.session().ref());
-                refs.addAll(planned.waiters());
-                boolean needsAll = r.victims() == Victims.OLDEST || r.victims() == Victims.ALL_BUT_OLDEST;
-                t0 = System.nanoTime();
-                Snapshot fresh = needsAll ? connection.snapshot() : connection.snapshot(refs);
-                t1 = System.nanoTime();
-                calibrate(fresh, t0, t1);
-                guards = WatchGuards.forTarget(p, spec.protection());
-                Policy one = new Policy(p.source(), p.dryRun(), p.interval(), p.targets(), p.protection(),
-                        p.protectedHosts(), p.webhookUrl(), p.deadlineScheduling(), p.actionTimeout(), List.of(r));
-                Evaluation ev = Evaluator.evaluate(one, fresh, guards, state, clock.instant());
-                SessionKey key = planned.session().key();
-                for (Decision d : ev.decisions()) {
-                    if (!d.session().key().equals(key)) {
-                        continue;
-                    }
-                    switch (d.verdict()) {
-                        case ACT -> due = d;
-                        case PENDING -> {
-                            if (attempt < 5) {
-                                // fired a little early (clock mapping): wait the remainder on the fresh clock
-                                long delay = Math.max(0, localNanos(d.crossesAt()) - System.nanoTime()) + 200_000;
-                                ScheduledFuture<?> f = scheduler.schedule(
-                                        () -> actionPool.execute(() -> fire(id, d, attempt + 1)), delay, TimeUnit.NANOSECONDS);
-                                deadlines.put(id, new Deadline(d.crossesAt(), f));
-                            }
-                        }
-                        default -> {
-                            if (told.add(id + "|" + d.verdict())) {
-                                listener.decided(d);
-                            }
-                        }
-                    }
-                    break;
-                }
-                if (due == null) {
-                    LOG.debug("event=deadline-not-acted target={} rule={} key={} msg=\"not due at its deadline\"",
-                            spec.name(), planned.rule(), key.printable());
-                }
-            } catch (TargetException e) {
-                failed(e);
-            } catch (RuntimeException e) {
-                LOG.error("event=deadline-failed target={} rule={} error=\"{}\"", spec.name(), planned.rule(), e.toString());
-            } finally {
-                lock.unlock();
+            deadlines.remove(id);
+            if (closed.get() || connection == null) {
+                return;
             }
-            if (due != null) {
-                long t2 = System.nanoTime();
-                act(p, due, guards);
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("event=deadline-fired target={} rule={} key={} lateMs={} recheckMs={} actMs={}",
-                            spec.name(), planned.rule(), due.session().key().printable(),
-                            String.format(java.util.Locale.ROOT, "%.2f", (t0 - localNanos(planned.crossesAt())) / 1e6),
-                            String.format(java.util.Locale.ROOT, "%.2f", (t1 - t0) / 1e6),
-                            String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - t2) / 1e6));
+            Policy p = policy.get();
+            Optional<Rule> rule = p.rules().stream().filter(r -> r.name().equals(planned.rule())).findFirst();
+            if (rule.isEmpty()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            Attempt a = act(p, planned, WatchGuards.forTarget(p, spec.protection()));
+            if (a == null) {
+                return;
+            }
+            if (a.notYetCrossedUntil() != null && attempt < 5) {
+                // fired a little early (clock mapping): wait the remainder on the fresh clock
+                long delay = Math.max(0, localNanos(a.notYetCrossedUntil()) - System.nanoTime()) + 200_000;
+                try {
+                    ScheduledFuture<?> f = scheduler.schedule(() -> actionPool.execute(() -> fire(id, planned, attempt + 1)),
+                            delay, TimeUnit.NANOSECONDS);
+                    deadlines.put(id, new Deadline(planned.crossesAt(), f));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shutting down
                 }
+                return;
+            }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("event=deadline-fired target={} rule={} key={} lateMs={} actMs={} outcome={}", spec.name(),
+                        planned.rule(), planned.session().key().printable(),
+                        String.format(java.util.Locale.ROOT, "%.2f", (t0 - localNanos(planned.crossesAt())) / 1e6),
+                        String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - t0) / 1e6),
+                        a.result() == null ? "not-acted" : a.result().outcome().label());
             }
         }
 
+        /** What came of one attempt: the result, or (when the rule had not yet held) when it will. */
+        private record Attempt(KillResult result, Instant notYetCrossedUntil) {
+        }
+
         /**
-         * Acts on one ACT decision through the kill path. Called without the target's lock: the
-         * kill path uses the connection through {@link #guarded}, one call at a time, so a poll or
-         * another action on this target can run between the kill and the polls of its verification.
+         * Acts on one ACT (or due PENDING) decision through the kill path. Called without the
+         * target's lock: the kill path uses the connection through a {@link GuardedConnection}, one
+         * call at a time, so a poll or another action on this target can run between the kill and the
+         * reads of its verification. Returns null when nothing was attempted (a duplicate, or the
+         * rule's limit).
          */
-        private void act(Policy p, Decision d, GuardChain guards) {
+        private Attempt act(Policy p, Decision d, GuardChain guards) {
+            if (!acting(p, d.rule())) {
+                return null; // a report-only or dry-run rule never reaches the kill path
+            }
             SessionKey key = d.session().key();
             long now = System.nanoTime();
             boolean[] first = {false};
@@ -566,19 +538,35 @@ public final class Watchdog implements AutoCloseable {
                 return last;
             });
             if (!first[0]) {
-                return; // acted on it a moment ago (poll and deadline raced); the kill path verified it
+                return null; // acted on it a moment ago (poll and deadline raced); the kill path verified it
             }
-            Rule rule = p.rules().stream().filter(r -> r.name().equals(d.rule())).findFirst().orElseThrow();
-            if (!state.tryAcquire(rule, clock.instant())) {
+            Optional<Rule> found = p.rules().stream().filter(r -> r.name().equals(d.rule())).findFirst();
+            if (found.isEmpty()) {
+                actedAt.remove(key);
+                return null;
+            }
+            Rule rule = found.get();
+            Instant slot = clock.instant();
+            if (!state.tryAcquire(rule, slot)) {
+                actedAt.remove(key);
                 Decision limited = d.withVerdict(Decision.Verdict.RATE_LIMITED, d.reason() + "; limit of "
-                        + rule.limit().actions() + " action(s) per " + rule.limit().per() + " reached");
+                        + rule.limit().actions() + " action(s) per " + dev.sessionctl.model.Durations.format(rule.limit().per())
+                        + " reached");
                 if (told.add(d.rule() + "|" + key.printable() + "|rate-limited")) {
                     listener.decided(limited);
                 }
-                return;
+                return null;
             }
             actedAt.entrySet().removeIf(e -> now - e.getValue() > TimeUnit.MINUTES.toNanos(10));
-            GuardChain chain = guards.with(stillMatches(rule));
+            RuleGuard ruleGuard = new RuleGuard(rule);
+            GuardChain chain = guards.with(ruleGuard);
+            // the kill path reads only the victim and the sessions it holds (one cheap query on engines
+            // that can), except for rules that must compare it with every other match
+            Set<SessionRef> scope = new LinkedHashSet<>();
+            scope.add(key.ref());
+            scope.addAll(d.waiters());
+            boolean needsAll = rule.victims() == Victims.OLDEST || rule.victims() == Victims.ALL_BUT_OLDEST;
+            TargetConnection guarded = new GuardedConnection(this, needsAll ? null : scope);
             SessionKiller killer = new SessionKiller(guarded, chain, audit);
             String reason = "watch rule '" + rule.name() + "': " + d.reason();
             // the engine is not asked to wait for the session to go (PostgreSQL's terminate-with-wait
@@ -593,8 +581,17 @@ public final class Watchdog implements AutoCloseable {
             } catch (RuntimeException e) {
                 result = KillResult.of(key, request.action(), KillOutcome.FAILED, null, e.getMessage());
             }
+            if (result.outcome() == KillOutcome.REFUSED_BY_GUARD && ruleGuard.name().equals(result.guard())) {
+                // the fresh read says the rule does not (yet) hold: not an action, nothing was sent
+                state.giveBack(rule, slot);
+                actedAt.remove(key);
+                LOG.debug("event=not-acted target={} rule={} key={} msg=\"{}\"", spec.name(), rule.name(),
+                        key.printable(), WatchLog.quote(result.message()));
+                return new Attempt(null, ruleGuard.notYetCrossedUntil);
+            }
             Duration delay = Duration.between(d.crossesAt(), serverNow());
             listener.acted(d, result, delay.isNegative() ? Duration.ZERO : delay);
+            return new Attempt(result, null);
         }
 
         void cancelDeadlines() {
@@ -635,9 +632,12 @@ public final class Watchdog implements AutoCloseable {
     /** A target's connection as the kill path sees it: every call under the target's lock, for that call only. */
     private static final class GuardedConnection implements TargetConnection {
         private final Worker worker;
+        private final java.util.Collection<SessionRef> scope;
 
-        GuardedConnection(Worker worker) {
+        /** @param scope when set, a full read is narrowed to these sessions (the victim and its waiters) */
+        GuardedConnection(Worker worker, java.util.Collection<SessionRef> scope) {
             this.worker = worker;
+            this.scope = scope == null ? null : List.copyOf(scope);
         }
 
         @Override
@@ -647,7 +647,12 @@ public final class Watchdog implements AutoCloseable {
 
         @Override
         public Snapshot snapshot() {
-            return worker.withConnection(TargetConnection::snapshot);
+            return worker.withConnection(c -> {
+                long t0 = System.nanoTime();
+                Snapshot s = scope == null ? c.snapshot() : c.snapshot(scope);
+                worker.calibrate(s, t0, System.nanoTime());
+                return s;
+            });
         }
 
         @Override
@@ -707,37 +712,52 @@ public final class Watchdog implements AutoCloseable {
     }
 
     /**
-     * The rule itself, re-evaluated on the kill path's own fresh snapshot (the one it resolves the
-     * key and runs every guard on): a session that stopped matching between the decision and the
-     * kill is refused.
+     * The rule itself, re-evaluated on the kill path's own fresh read (the one it resolves the key
+     * and runs every guard on): a session that stopped matching between the decision and the kill is
+     * refused, and one that has not yet held the rule for its full threshold (a deadline fired a
+     * little early) is refused with the moment it will.
      */
-    static Guard stillMatches(Rule rule) {
-        return new Guard() {
-            @Override
-            public String name() {
-                return "watch-rule-" + rule.name();
-            }
+    static final class RuleGuard implements Guard {
+        private final Rule rule;
+        volatile Instant notYetCrossedUntil;
 
-            @Override
-            public Optional<String> refuse(Session session, Snapshot snapshot) {
-                Optional<Evaluator.Assessment> a = Evaluator.assess(rule, session, new Evaluator.Context(snapshot));
-                if (a.isEmpty()) {
-                    return Optional.of("no longer matches rule '" + rule.name() + "' at the moment of the action");
-                }
-                if (a.get().crossesAt().isAfter(snapshot.serverTime())) {
-                    return Optional.of("has not yet held rule '" + rule.name() + "' for its full threshold");
-                }
-                if (a.get().waitsOn() != null) {
-                    return Optional.of("now waits on " + a.get().waitsOn() + "; its root blocker is the cause");
-                }
-                if (rule.maxTransactionSize() != null && session.transactionSize() != null
-                        && session.transactionSize() > rule.maxTransactionSize()) {
-                    return Optional.of("transaction size " + session.transactionSize() + " now exceeds maxTransactionSize "
-                            + rule.maxTransactionSize());
-                }
-                return Optional.empty();
+        RuleGuard(Rule rule) {
+            this.rule = rule;
+        }
+
+        @Override
+        public String name() {
+            return "watch-rule-" + rule.name();
+        }
+
+        @Override
+        public Optional<String> refuse(Session session, Snapshot snapshot) {
+            Optional<Evaluator.Assessment> a = Evaluator.assess(rule, session, new Evaluator.Context(snapshot));
+            if (a.isEmpty()) {
+                return Optional.of("no longer matches rule '" + rule.name() + "' at the moment of the action");
             }
-        };
+            if (a.get().crossesAt().isAfter(snapshot.serverTime())) {
+                notYetCrossedUntil = a.get().crossesAt();
+                return Optional.of("has not yet held rule '" + rule.name() + "' for its full threshold");
+            }
+            if (a.get().waitsOn() != null) {
+                return Optional.of("now waits on " + a.get().waitsOn() + "; its root blocker is the cause");
+            }
+            if (rule.maxTransactionSize() != null && session.transactionSize() != null
+                    && session.transactionSize() > rule.maxTransactionSize()) {
+                return Optional.of("transaction size " + session.transactionSize() + " now exceeds maxTransactionSize "
+                        + rule.maxTransactionSize());
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** Whether this rule of this policy may end sessions: it exists, acts, and neither it nor the policy is a dry run. */
+    static boolean acting(Policy p, String ruleName) {
+        if (p.dryRun()) {
+            return false;
+        }
+        return p.rules().stream().anyMatch(r -> r.name().equals(ruleName) && r.action().acts() && !r.dryRun());
     }
 
     /** Names of the watched targets (for tests and metrics). */

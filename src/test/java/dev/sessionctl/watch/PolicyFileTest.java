@@ -136,6 +136,14 @@ class PolicyFileTest {
     }
 
     @Test
+    void aThresholdShorterThanTheIntervalIsWarnedAbout() {
+        Policy p = parse("interval: 5s\nrules:\n  - name: a\n    when: {idleInTransaction: 1s, waiters: 1}\n"
+                + "  - name: b\n    when: {busy: 10s}\n");
+        assertThat(p.warnings()).hasSize(1);
+        assertThat(p.warnings().get(0)).contains("rule 'a'").contains("(1s) is shorter than the poll interval (5s)");
+    }
+
+    @Test
     void defaults() {
         Policy p = parse("rules:\n  - name: a\n    when: {busy: 1m}\n");
         Rule r = p.rules().get(0);

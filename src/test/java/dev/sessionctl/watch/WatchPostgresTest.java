@@ -228,7 +228,7 @@ class WatchPostgresTest {
             await(() -> read(log).contains("event=reload-rejected"));
             assertThat(read(log)).contains("daemon.yaml line 3");
             Thread.sleep(500);
-            assertThat(workload.finishedCount()).isZero();
+            assertThat(workload.finishedCount()).as(read(log) + workload.failures()).isZero();
 
             // a valid file that kills: applied
             Files.writeString(policy, POLICY.formatted("100ms", "300ms"));
