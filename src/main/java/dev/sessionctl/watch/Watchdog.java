@@ -66,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class Watchdog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
+    /** No poll starts this close before a deadline of the same target. */
+    private static final long DEADLINE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
 
     /** Tuning that is not policy: pool sizes and reconnect backoff. */
     public record Options(int pollWorkers, int actionWorkers, Duration backoffMin, Duration backoffMax,
@@ -236,7 +238,13 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private void tick(Worker w) {
-        if (closed.get() || !w.pollInFlight.compareAndSet(false, true)) {
+        if (closed.get() || w.actionsInFlight.get() > 0 || w.deadlineWithin(DEADLINE_QUIET_NANOS)) {
+            // an action is running or a deadline is about to fire: their own reads are fresher, and on
+            // engines whose reads are throttled (InnoDB refreshes its transaction tables at most every
+            // 100 ms) a poll now would make the action's reads wait
+            return;
+        }
+        if (!w.pollInFlight.compareAndSet(false, true)) {
             return; // previous poll of this target still running: skip, never queue up
         }
         try {
@@ -267,6 +275,8 @@ public final class Watchdog implements AutoCloseable {
         volatile TargetSpec spec;
         final ReentrantLock lock = new ReentrantLock();
         final AtomicBoolean pollInFlight = new AtomicBoolean();
+        final AtomicInteger actionsInFlight = new AtomicInteger();
+        final AtomicInteger urgentWaiting = new AtomicInteger();
         volatile TargetConnection connection;
         long nextConnectNanos;
         Duration backoff = Duration.ZERO;
@@ -289,7 +299,27 @@ public final class Watchdog implements AutoCloseable {
 
         /** Runs one call on the live connection under the lock; a dropped connection is CONNECTION_LOST. */
         <T> T withConnection(java.util.function.Function<TargetConnection, T> call) {
+            return withConnection(call, false);
+        }
+
+        /**
+         * @param urgent a kill about to be sent (resolving its victim, sending the statement): it goes
+         *               before reads that only verify an earlier action, which wait while an urgent call
+         *               is waiting (on engines with throttled reads a verification read can take 100 ms)
+         */
+        <T> T withConnection(java.util.function.Function<TargetConnection, T> call, boolean urgent) {
+            if (urgent) {
+                urgentWaiting.incrementAndGet();
+            } else {
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                while (urgentWaiting.get() > 0 && System.nanoTime() < giveUp) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            }
             lock.lock();
+            if (urgent) {
+                urgentWaiting.decrementAndGet();
+            }
             try {
                 if (connection == null) {
                     throw new TargetException(TargetException.Kind.CONNECTION_LOST, "the connection to " + spec.name()
@@ -307,6 +337,10 @@ public final class Watchdog implements AutoCloseable {
             Policy p;
             GuardChain guards;
             Evaluation ev;
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (urgentWaiting.get() > 0 && System.nanoTime() < giveUp) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a kill is about to be sent: it goes first
+            }
             lock.lock();
             try {
                 if (closed.get() && scheduleDeadlines) {
@@ -575,11 +609,14 @@ public final class Watchdog implements AutoCloseable {
             KillRequest request = new KillRequest(rule.action() == WatchAction.CANCEL ? KillAction.CANCEL
                     : KillAction.TERMINATE, false, Duration.ZERO, true, p.actionTimeout(), reason);
             KillResult result;
+            actionsInFlight.incrementAndGet();
             try {
                 result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(guarded, killer, key, request)
                         : killer.killOne(key, request);
             } catch (RuntimeException e) {
                 result = KillResult.of(key, request.action(), KillOutcome.FAILED, null, e.getMessage());
+            } finally {
+                actionsInFlight.decrementAndGet();
             }
             if (result.outcome() == KillOutcome.REFUSED_BY_GUARD && ruleGuard.name().equals(result.guard())) {
                 // the fresh read says the rule does not (yet) hold: not an action, nothing was sent
@@ -592,6 +629,20 @@ public final class Watchdog implements AutoCloseable {
             Duration delay = Duration.between(d.crossesAt(), serverNow());
             listener.acted(d, result, delay.isNegative() ? Duration.ZERO : delay);
             return new Attempt(result, null);
+        }
+
+        boolean deadlineWithin(long nanos) {
+            if (deadlines.isEmpty() || serverRef == null) {
+                return false;
+            }
+            long now = System.nanoTime();
+            for (Deadline d : deadlines.values()) {
+                long at = localNanos(d.crossesAt());
+                if (at - now <= nanos && at - now > -nanos) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void cancelDeadlines() {
@@ -633,6 +684,8 @@ public final class Watchdog implements AutoCloseable {
     private static final class GuardedConnection implements TargetConnection {
         private final Worker worker;
         private final java.util.Collection<SessionRef> scope;
+        /** Reads before the statement is sent are urgent; after it, they only verify. */
+        private volatile boolean sent;
 
         /** @param scope when set, a full read is narrowed to these sessions (the victim and its waiters) */
         GuardedConnection(Worker worker, java.util.Collection<SessionRef> scope) {
@@ -652,7 +705,7 @@ public final class Watchdog implements AutoCloseable {
                 Snapshot s = scope == null ? c.snapshot() : c.snapshot(scope);
                 worker.calibrate(s, t0, System.nanoTime());
                 return s;
-            });
+            }, !sent);
         }
 
         @Override
@@ -677,12 +730,12 @@ public final class Watchdog implements AutoCloseable {
 
         @Override
         public List<KillAction> supportedActions() {
-            return worker.withConnection(TargetConnection::supportedActions);
+            return worker.withConnection(TargetConnection::supportedActions, !sent);
         }
 
         @Override
         public String statementFor(KillAction action, Session victim) {
-            return worker.withConnection(c -> c.statementFor(action, victim));
+            return worker.withConnection(c -> c.statementFor(action, victim), !sent);
         }
 
         @Override
@@ -692,7 +745,9 @@ public final class Watchdog implements AutoCloseable {
 
         @Override
         public KillResult execute(KillAction action, Session victim, Duration timeout) {
-            return worker.withConnection(c -> c.execute(action, victim, timeout));
+            KillResult r = worker.withConnection(c -> c.execute(action, victim, timeout), !sent);
+            sent = true;
+            return r;
         }
 
         @Override
