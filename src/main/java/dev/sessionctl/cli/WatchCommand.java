@@ -3,13 +3,20 @@ package dev.sessionctl.cli;
 import dev.sessionctl.config.ConfigException;
 import dev.sessionctl.config.TargetsFile;
 import dev.sessionctl.dialect.DialectRegistry;
+import dev.sessionctl.audit.AuditTrail;
+import dev.sessionctl.escalation.EscalationResult;
+import dev.sessionctl.escalation.Escalator;
+import dev.sessionctl.escalation.StepRecord;
+import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillListener;
+import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Durations;
 import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.render.Json;
 import dev.sessionctl.target.TargetSpec;
 import dev.sessionctl.watch.Decision;
+import dev.sessionctl.watch.Escalation;
 import dev.sessionctl.watch.Evaluation;
 import dev.sessionctl.watch.Evaluator;
 import dev.sessionctl.watch.MetricsServer;
@@ -100,8 +107,8 @@ final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The audit trail's hook; the lead wires the JSONL sink of dev.sessionctl.audit here. */
-    static KillListener auditListener = KillListener.NONE;
+    @Mixin
+    AuditOptions auditOptions;
 
     private PrintWriter out() {
         return spec.commandLine().getOut();
@@ -189,9 +196,10 @@ final class WatchCommand implements Callable<Integer> {
             }
         };
         Watchdog.OnceResult r;
-        try (Watchdog dog = new Watchdog(policy, targets, DialectRegistry.load()::connect, auditListener,
-                WatchListener.all(List.of(new WatchLog(), collect)), null,
-                Watchdog.Options.defaults().withPollWorkers(workers), null)) {
+        try (AuditTrail audit = policy.dryRun() ? null : auditOptions.open(null);
+             Watchdog dog = new Watchdog(policy, targets, DialectRegistry.load()::connect, listener(audit),
+                     WatchListener.all(List.of(new WatchLog(), collect)), engineEscalation(audit),
+                     Watchdog.Options.defaults().withPollWorkers(workers), null)) {
             r = dog.runOnce();
         }
         if (saveSnapshot != null && !r.snapshots().isEmpty()) {
@@ -272,15 +280,18 @@ final class WatchCommand implements Callable<Integer> {
         if (policy.webhookUrl() != null) {
             ls.add(new WebhookNotifier(policy.webhookUrl()));
         }
+        // the trail is opened even for a dry run: a reload may turn dry run off
+        AuditTrail audit = auditOptions.open(null);
         MetricsServer server = metricsPort == null ? null : MetricsServer.start(metricsHost, metricsPort, metrics);
-        Watchdog dog = new Watchdog(policy, targets, DialectRegistry.load()::connect, auditListener,
-                WatchListener.all(ls), null, Watchdog.Options.defaults().withPollWorkers(workers), null);
+        Watchdog dog = new Watchdog(policy, targets, DialectRegistry.load()::connect, audit,
+                WatchListener.all(ls), engineEscalation(audit), Watchdog.Options.defaults().withPollWorkers(workers), null);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             dog.close();
             if (server != null) {
                 server.close();
             }
+            audit.close();
             stopped.countDown();
         }, "watch-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -297,6 +308,41 @@ final class WatchCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return ExitCode.OK;
+    }
+
+    private static KillListener listener(AuditTrail audit) {
+        return audit == null ? KillListener.NONE : audit;
+    }
+
+    /**
+     * {@code action: escalate} runs the termination engine's ladder for the target's engine, each step
+     * through the same guards (including the rule's own re-check) and recorded in the audit trail.
+     */
+    static Escalation engineEscalation(AuditTrail audit) {
+        return (connection, guards, killListener, key, request) -> {
+            Escalator.Builder b = Escalator.on(connection).guards(guards).killListener(killListener);
+            if (audit != null) {
+                b.listener(audit);
+            }
+            EscalationResult r = b.build().escalate(key, Escalator.Goal.END_SESSION, request.reason());
+            List<StepRecord> done = r.performed();
+            KillResult last = done.isEmpty() ? null : done.get(done.size() - 1).result();
+            KillAction action = last == null ? KillAction.TERMINATE : last.action();
+            KillOutcome outcome = switch (r.status()) {
+                case DONE -> KillOutcome.TERMINATED;
+                case STATEMENT_STOPPED -> KillOutcome.CANCELLED;
+                case ALREADY_GONE -> KillOutcome.ALREADY_GONE;
+                case ROLLING_BACK -> KillOutcome.MARKED_FOR_KILL;
+                case REFUSED -> last != null ? last.outcome() : KillOutcome.REFUSED_BY_GUARD;
+                case NOT_DONE -> KillOutcome.NOT_VERIFIED;
+            };
+            String steps = done.stream().map(s -> s.step().action().label() + "=" + s.result().outcome().label())
+                    .collect(Collectors.joining(", "));
+            return new KillResult(key, action, outcome, last == null ? null : last.statement(),
+                    "escalation " + r.status().label() + (steps.isEmpty() ? "" : " (" + steps + ")") + ": " + r.message(),
+                    last == null ? null : last.guard(), last == null ? null : last.fix(),
+                    last == null ? null : last.errorCode(), r.elapsed(), r.checks());
+        };
     }
 
     /** SIGHUP: the new policy replaces the old only when it validates; otherwise the old one keeps running. */

@@ -611,7 +611,7 @@ public final class Watchdog implements AutoCloseable {
             KillResult result;
             actionsInFlight.incrementAndGet();
             try {
-                result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(guarded, killer, key, request)
+                result = rule.action() == WatchAction.ESCALATE ? escalation.escalate(guarded, chain, audit, key, request)
                         : killer.killOne(key, request);
             } catch (RuntimeException e) {
                 result = KillResult.of(key, request.action(), KillOutcome.FAILED, null, e.getMessage());

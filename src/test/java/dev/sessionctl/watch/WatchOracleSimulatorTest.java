@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +44,8 @@ class WatchOracleSimulatorTest {
     }
 
     private String[] watch(Path policy, String... more) {
-        String[] base = {"watch", "--policy", policy.toString(), "--once", "--url", url, "-U", "sessionctl"};
+        String[] base = {"watch", "--policy", policy.toString(), "--once", "--url", url, "-U", "sessionctl",
+                "--audit-file", dir.resolve("audit.jsonl").toString()};
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
@@ -90,5 +92,9 @@ class WatchOracleSimulatorTest {
         assertThat(killed).contains("act          kill     rule=idle-blockers key=" + blocker.key());
         assertThat(sim.intercepted()).anyMatch(s -> s.contains("KILL SESSION '" + blocker.sid() + "," + blocker.serial() + "'"));
         assertThat(sim.intercepted()).noneMatch(s -> s.contains("'" + waiter.sid() + "," + waiter.serial() + "'"));
+        // every action in the audit trail: the intent before, the outcome after, with the rule as reason
+        List<String> audit = Files.readAllLines(dir.resolve("audit.jsonl"));
+        assertThat(audit).anyMatch(l -> l.contains("\"phase\":\"intent\"") && l.contains("watch rule 'idle-blockers'"));
+        assertThat(audit).anyMatch(l -> l.contains("\"phase\":\"outcome\""));
     }
 }

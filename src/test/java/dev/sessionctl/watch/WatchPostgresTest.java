@@ -155,6 +155,25 @@ class WatchPostgresTest {
     }
 
     @Test
+    void escalateRunsTheTerminationEnginesLadderAndIsAudited() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "watch_escalate", 2, false,
+                Duration.ofSeconds(60));
+        Path policy = dir.resolve("escalate.yaml");
+        Files.writeString(policy, POLICY.formatted("1s", "1ms").replace("action: kill", "action: escalate"));
+        Path audit = dir.resolve("audit.jsonl");
+        String out = "";
+        for (int i = 0; i < 50 && !out.contains("act          escalate"); i++) {
+            Thread.sleep(100); // until the server shows the waits
+            out = cli("watch", "--policy", policy.toString(), "--once", "--url", pg.jdbcUrl(), "-U", pg.superuser(),
+                    "--audit-file", audit.toString());
+        }
+        assertThat(out).contains("act          escalate rule=idle-blockers key=" + workload.blockerSessionId() + ",")
+                .contains("terminated").contains("escalation done");
+        assertThat(workload.awaitWaitersFinished(Duration.ofSeconds(30))).isTrue();
+        assertThat(Files.readString(audit)).contains("watch rule 'idle-blockers'").contains("\"phase\":\"intent\"");
+    }
+
+    @Test
     void aTargetThatGoesDownAndComesBackMidRunIsWatchedAgain() throws Exception {
         Actions actions = new Actions();
         try (TcpProxy proxy = new TcpProxy(pg.port())) {
@@ -211,7 +230,8 @@ class WatchPostgresTest {
         Path log = dir.resolve("daemon.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.sessionctl.cli.Main", "watch", "--policy",
-                policy.toString(), "--url", pg.jdbcUrl(), "-U", pg.superuser(), "--metrics-port", "0")
+                policy.toString(), "--url", pg.jdbcUrl(), "-U", pg.superuser(), "--metrics-port", "0",
+                "--audit-file", dir.resolve("audit.jsonl").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SESSIONCTL_PASSWORD", pg.password());
         Process daemon = pb.start();
@@ -237,6 +257,8 @@ class WatchPostgresTest {
             await(() -> read(log).contains("event=action rule=idle-blockers")); // logged once verified
             assertThat(read(log)).contains("event=reload source=").contains("outcome=terminated");
 
+            List<String> audit = Files.readAllLines(dir.resolve("audit.jsonl"));
+            assertThat(audit).anyMatch(l -> l.contains("\"phase\":\"intent\"") && l.contains("watch rule 'idle-blockers'"));
             signal(daemon, "TERM");
             assertThat(daemon.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             assertThat(read(log)).contains("event=shutdown");
