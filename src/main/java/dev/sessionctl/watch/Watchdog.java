@@ -68,6 +68,8 @@ public final class Watchdog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
     /** No poll starts this close before a deadline of the same target. */
     private static final long DEADLINE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
+    /** A poll is deferred (for an action or a deadline) at most this long. */
+    private static final long MAX_POLL_DEFERRAL_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
 
     /** Tuning that is not policy: pool sizes and reconnect backoff. */
     public record Options(int pollWorkers, int actionWorkers, Duration backoffMin, Duration backoffMax,
@@ -238,10 +240,26 @@ public final class Watchdog implements AutoCloseable {
     }
 
     private void tick(Worker w) {
-        if (closed.get() || w.actionsInFlight.get() > 0 || w.deadlineWithin(DEADLINE_QUIET_NANOS)) {
+        tick(w, 0);
+    }
+
+    private void tick(Worker w, long deferredSince) {
+        if (closed.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if ((w.actionsInFlight.get() > 0 || w.deadlineWithin(DEADLINE_QUIET_NANOS))
+                && (deferredSince == 0 || now - deferredSince < MAX_POLL_DEFERRAL_NANOS)) {
             // an action is running or a deadline is about to fire: their own reads are fresher, and on
             // engines whose reads are throttled (InnoDB refreshes its transaction tables at most every
-            // 100 ms) a poll now would make the action's reads wait
+            // 100 ms) a poll now would make the action's reads wait. Deferred, not skipped: a skipped
+            // poll could miss a session that starts and crosses its threshold before the next one.
+            long since = deferredSince == 0 ? now : deferredSince;
+            try {
+                scheduler.schedule(() -> tick(w, since), 50, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down
+            }
             return;
         }
         if (!w.pollInFlight.compareAndSet(false, true)) {

@@ -49,20 +49,24 @@ import java.util.concurrent.TimeUnit;
  * server time).
  *
  * <p>Arguments: {@code samples=N} (default 20), {@code threshold=1s} (the server timeouts'; the watchdog's rule uses interval + threshold), {@code intervals=5s,1s,250ms},
- * {@code engines=postgresql[,mariadb]}, {@code out=FILE} (markdown results, also printed).
+ * {@code engines=postgresql[,mariadb]}, {@code postgresql.lanes=4}, {@code mariadb.lanes=2}, {@code out=FILE} (markdown results, also printed).
  */
 public final class WatchLatencyBench {
 
     private static final int WAITERS = 2;
-    /** Trials run in this many independent lanes (one row each), to keep a run under ten minutes. */
+    /** Rows prepared; trials run in up to this many independent lanes (one row each). */
     static final int LANES = 4;
+    /** Lanes in use for the engine being measured (PostgreSQL 4, MariaDB 2 by default). */
+    private int lanesInUse = LANES;
+    private final Map<String, Integer> lanesByEngine;
     private final int samples;
     private final Duration threshold;
     private final List<Duration> intervals;
     private final Random random = new Random(20261122);
     private final List<String> rows = new ArrayList<>();
 
-    private WatchLatencyBench(int samples, Duration threshold, List<Duration> intervals) {
+    private WatchLatencyBench(int samples, Duration threshold, List<Duration> intervals, Map<String, Integer> lanes) {
+        this.lanesByEngine = lanes;
         this.samples = samples;
         this.threshold = threshold;
         this.intervals = intervals;
@@ -82,9 +86,14 @@ public final class WatchLatencyBench {
         List<Duration> intervals = java.util.Arrays.stream(a.getOrDefault("intervals", "5s,1s,250ms").split(","))
                 .map(dev.sessionctl.model.Durations::parse).toList();
         List<String> engines = List.of(a.getOrDefault("engines", "postgresql").split(","));
-        WatchLatencyBench bench = new WatchLatencyBench(samples, threshold, intervals);
+        // MariaDB: fewer blockers at once, as its reads are throttled (InnoDB refreshes its transaction
+        // tables at most every 100 ms): several simultaneous kills on one target measure that, not the watchdog
+        Map<String, Integer> lanes = Map.of("postgresql", Integer.parseInt(a.getOrDefault("postgresql.lanes", "4")),
+                "mariadb", Integer.parseInt(a.getOrDefault("mariadb.lanes", "2")));
+        WatchLatencyBench bench = new WatchLatencyBench(samples, threshold, intervals, lanes);
         long started = System.nanoTime();
         for (String engine : engines) {
+            bench.lanesInUse = Math.max(1, Math.min(LANES, lanes.getOrDefault(engine, LANES)));
             switch (engine) {
                 case "postgresql" -> bench.postgres();
                 case "mariadb" -> MariaDbRig.run(bench);
@@ -93,7 +102,8 @@ public final class WatchLatencyBench {
         }
         StringBuilder md = new StringBuilder();
         md.append("Run: ").append(Instant.now()).append(", ").append(samples).append(" samples per configuration (")
-                .append(LANES).append(" lanes in parallel), ").append(WAITERS).append(" waiters per blocker, total ").append(Duration.ofNanos(System.nanoTime() - started).toSeconds())
+                .append("blockers in parallel lanes: PostgreSQL ").append(lanes.get("postgresql")).append(", MariaDB ")
+                .append(lanes.get("mariadb")).append("), ").append(WAITERS).append(" waiters per blocker, total ").append(Duration.ofNanos(System.nanoTime() - started).toSeconds())
                 .append(" s.\n\n");
         md.append("| engine | who ends the blocker | poll interval | threshold | n | p50 | p99 | max | min | poll round trip p50 / p99 |\n");
         md.append("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -274,7 +284,7 @@ public final class WatchLatencyBench {
     }
 
     /**
-     * One warm-up trial, then {@code samples} trials in {@link #LANES} parallel lanes, each started
+     * One warm-up trial, then {@code samples} trials in parallel lanes (one row each), each started
      * after a random pause of up to {@code phaseSpan} (a random phase of the poll cycle).
      */
     List<Duration> runTrials(Rig rig, String setup, Duration threshold, Duration phaseSpan, Duration giveUp)
@@ -282,10 +292,11 @@ public final class WatchLatencyBench {
         // one trial first, not counted: the first kill of a fresh JVM loads and compiles the kill path
         trial(rig, setup, threshold, giveUp, 1);
         List<Duration> delays = new CopyOnWriteArrayList<>();
-        ExecutorService lanes = Executors.newFixedThreadPool(LANES);
+        int laneCount = lanesInUse;
+        ExecutorService lanes = Executors.newFixedThreadPool(laneCount);
         List<Future<?>> done = new ArrayList<>();
-        int perLane = (samples + LANES - 1) / LANES;
-        for (int lane = 0; lane < LANES; lane++) {
+        int perLane = (samples + laneCount - 1) / laneCount;
+        for (int lane = 0; lane < laneCount; lane++) {
             int row = lane + 1;
             int count = Math.min(perLane, samples - lane * perLane);
             Random r = new Random(random.nextLong());
