@@ -7,6 +7,7 @@ import dev.sessionctl.audit.AuditTrail;
 import dev.sessionctl.escalation.EscalationResult;
 import dev.sessionctl.escalation.Escalator;
 import dev.sessionctl.escalation.StepRecord;
+import dev.sessionctl.guard.ProtectionPolicy;
 import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillListener;
 import dev.sessionctl.kill.KillOutcome;
@@ -50,11 +51,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
-        description = {"Watchdog: end idle blockers, runaway queries and zombies by policy, on one or many targets.",
-                "Rules, thresholds, victims and actions come from a YAML policy file (docs/watch.md).",
+        description = {"Watchdog: end idle blockers, runaway queries and zombies by policy, on one or many targets. "
+                + "Rules, thresholds, victims and actions come from a YAML policy file (docs/watch.md).",
                 "Runs until SIGTERM / Ctrl-C (in-flight actions finish); SIGHUP reloads the policy once it validates.",
-                "--once evaluates one time and prints every decision with its reason; with --snapshot FILE it",
-                "reads saved sessions instead of a database, so a policy can be tested offline."},
+                "--once evaluates one time and prints every decision with its reason; with --snapshot FILE it reads "
+                + "saved sessions instead of a database, so a policy can be tested offline."},
         footer = {"", "Examples:",
                 "  sessionctl watch --policy policies.yaml --once --dry-run --url jdbc:postgresql://db/app -U postgres",
                 "  sessionctl sessions -t prod -o json > prod.json; sessionctl watch --policy policies.yaml --snapshot prod.json",
@@ -166,10 +167,13 @@ final class WatchCommand implements Callable<Integer> {
         }
         Path file = targetOptions.targetsFile != null ? targetOptions.targetsFile : TargetsFile.defaultPath();
         TargetsFile tf = TargetsFile.load(file, TargetOptions.environment);
-        if (allTargets) {
-            return new ArrayList<>(tf.targets().values());
+        List<TargetSpec> specs = allTargets ? new ArrayList<>(tf.targets().values())
+                : policy.targets().stream().map(tf::target).toList();
+        if (targetOptions.protectUsers == null || targetOptions.protectUsers.isEmpty()) {
+            return specs;
         }
-        return policy.targets().stream().map(tf::target).toList();
+        ProtectionPolicy extra = new ProtectionPolicy(targetOptions.protectUsers, List.of(), List.of());
+        return specs.stream().map(t -> t.withProtection(t.protection().merge(extra))).toList();
     }
 
     // ------------------------------------------------------------------ offline

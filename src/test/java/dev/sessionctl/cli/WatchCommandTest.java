@@ -115,6 +115,28 @@ class WatchCommandTest {
     }
 
     @Test
+    void targetsComeFromThePolicyOrAllOfTheTargetsFile() throws IOException {
+        Path targets = dir.resolve("targets.yaml");
+        Files.writeString(targets, """
+                targets:
+                  a: {url: "jdbc:postgresql://127.0.0.1:1/x", user: u}
+                  b: {url: "jdbc:postgresql://127.0.0.1:2/x", user: u}
+                """);
+        Path policy = dir.resolve("p.yaml");
+        Files.writeString(policy, "targets: [b]\nrules:\n  - name: r\n    when: {idle: 1m}\n");
+        Run listed = run("watch", "--policy", policy.toString(), "--targets-file", targets.toString(), "--once", "--dry-run");
+        assertThat(listed.code()).isEqualTo(ExitCode.CANNOT_CONNECT);
+        assertThat(listed.out()).contains("Target b: not evaluated").doesNotContain("Target a:");
+        Run all = run("watch", "--policy", policy.toString(), "--targets-file", targets.toString(), "--all-targets",
+                "--once", "--dry-run");
+        assertThat(all.out()).contains("Target a: not evaluated").contains("Target b: not evaluated");
+        Files.writeString(policy, "targets: [zz]\nrules:\n  - name: r\n    when: {idle: 1m}\n");
+        Run unknown = run("watch", "--policy", policy.toString(), "--targets-file", targets.toString(), "--once");
+        assertThat(unknown.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(unknown.err()).contains("unknown target 'zz'");
+    }
+
+    @Test
     void anUnreachableTargetOnceIsCannotConnect() {
         Run r = run("watch", "--policy", "examples/policies.yaml", "--once", "--dry-run",
                 "--url", "jdbc:postgresql://127.0.0.1:1/postgres", "-U", "postgres");
