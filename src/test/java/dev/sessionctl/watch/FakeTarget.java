@@ -49,11 +49,21 @@ final class FakeTarget implements TargetConnection {
         return new TargetInfo(name, Engine.POSTGRESQL, "16", "fake://" + name, "watch", 1);
     }
 
+    /** Shared by the targets of one fleet test: reads running at the same moment, and the most seen. */
+    java.util.concurrent.atomic.AtomicInteger concurrent = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger maxConcurrent = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public Snapshot snapshot() {
         snapshots++;
         failIfDown();
-        pause();
+        int now = concurrent.incrementAndGet();
+        maxConcurrent.accumulateAndGet(now, Math::max);
+        try {
+            pause();
+        } finally {
+            concurrent.decrementAndGet();
+        }
         completedSnapshots++;
         return new Snapshot(name, Engine.POSTGRESQL, "16", Instant.now(), List.copyOf(sessions), Set.of(SessionRef.of(1)));
     }

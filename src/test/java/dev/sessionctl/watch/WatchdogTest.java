@@ -227,6 +227,32 @@ class WatchdogTest {
     }
 
     @Test
+    void aFleetOfThreeHundredTargetsWithBoundedConcurrency() throws Exception {
+        Instant since = Instant.now().minusSeconds(5);
+        java.util.concurrent.atomic.AtomicInteger concurrent = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger max = new java.util.concurrent.atomic.AtomicInteger();
+        Map<String, FakeTarget> byName = new java.util.concurrent.ConcurrentHashMap<>();
+        List<TargetSpec> specs = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String name = "db" + i;
+            FakeTarget f = new FakeTarget(name, List.of(idleInTx(name, 10, since), waiter(name, 11, since, 10)));
+            f.snapshotDelay = Duration.ofMillis(5);
+            f.concurrent = concurrent;
+            f.maxConcurrent = max;
+            byName.put(name, f);
+            specs.add(spec(name));
+        }
+        Recorder rec = new Recorder();
+        try (Watchdog w = dog(policy(KILL_IDLE_BLOCKERS.formatted("500ms")), specs, s -> byName.get(s.name()), rec,
+                Watchdog.Options.defaults().withPollWorkers(8))) {
+            w.start();
+            await(() -> byName.values().stream().allMatch(f -> f.kills.size() == 1));
+        }
+        assertThat(max.get()).as("full reads at once never exceed the poll workers").isLessThanOrEqualTo(8);
+        assertThat(byName.values()).allMatch(f -> f.kills.get(0).victim().sessionId() == 10 && f.closed);
+    }
+
+    @Test
     void reloadSwapsThePolicyAndTheTargets() throws Exception {
         Instant since = Instant.now().minusSeconds(5);
         FakeTarget a = new FakeTarget("a", List.of(idleInTx("a", 10, since), waiter("a", 11, since, 10)));
