@@ -1,6 +1,7 @@
 package dev.sessionctl.cli;
 
 import dev.sessionctl.model.Durations;
+import dev.sessionctl.model.Session;
 import dev.sessionctl.model.SessionFilter;
 import dev.sessionctl.model.SessionState;
 import java.time.Duration;
@@ -24,7 +25,7 @@ public final class FilterOptions {
     String host;
 
     @Option(names = "--state", paramLabel = "STATE",
-            description = "active, idle, idle-in-transaction or terminating.")
+            description = "active, waiting (active and blocked by another session), idle, idle-in-transaction or terminating.")
     String state;
 
     @Option(names = "--min-idle", paramLabel = "DURATION", description = "Idle (or idle in transaction) at least this long, e.g. 5m.")
@@ -46,7 +47,15 @@ public final class FilterOptions {
     String lockTable;
 
     public SessionFilter toFilter() {
-        SessionState st = state == null ? null : SessionState.parse(state);
+        SessionState st;
+        try {
+            // "waiting" is what the table shows for an active session blocked by another one; it is not
+            // a SessionState of its own, so it filters as active here and waitingOnly() narrows it
+            st = state == null ? null : waitingOnly() ? SessionState.ACTIVE : SessionState.parse(state);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("invalid --state '" + state
+                    + "'; expected one of active, waiting, idle, idle-in-transaction, terminating");
+        }
         Pattern p = null;
         if (sql != null) {
             try {
@@ -60,6 +69,17 @@ public final class FilterOptions {
         }
         return new SessionFilter(user, database, application, host, st, duration("--min-idle", minIdle),
                 duration("--min-busy", minBusy), duration("--min-xact-age", minXactAge), p, sqlId, null, false);
+    }
+
+    /** {@code --state waiting}: only active sessions that wait on another session (a lock, a row). */
+    public boolean waitingOnly() {
+        return state != null && state.trim().equalsIgnoreCase("waiting");
+    }
+
+    /** The filters of {@link #toFilter()} plus what SessionFilter cannot express ({@code --state waiting}). */
+    public java.util.function.Predicate<Session> predicate(SessionFilter filter, java.time.Instant serverTime) {
+        java.util.function.Predicate<Session> p = filter.predicate(serverTime);
+        return waitingOnly() ? p.and(Session::isWaitingOnSession) : p;
     }
 
     public boolean isEmpty() {

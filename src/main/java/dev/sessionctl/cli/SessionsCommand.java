@@ -51,7 +51,7 @@ final class SessionsCommand extends TargetCommand {
             f = f.withLockHolders(holders);
         }
         return snap.sessions().stream()
-                .filter(f.predicate(snap.serverTime()))
+                .filter(filters.predicate(f, snap.serverTime()))
                 .filter(s -> all || s.kind() == SessionKind.CLIENT)
                 .sorted(Comparator.comparing(Session::ref))
                 .toList();

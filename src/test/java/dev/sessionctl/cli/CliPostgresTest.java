@@ -113,6 +113,21 @@ class CliPostgresTest {
     }
 
     @Test
+    void stateWaitingSelectsTheBlockedSessionsForSessionsAndKill() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 2, false);
+        blockersWhenWaiting(2);
+        JsonNode waiting = json("sessions", "--state", "waiting", "-o", "json");
+        assertThat(waiting.get("sessions")).extracting(s -> s.get("sessionId").asLong())
+                .containsExactlyInAnyOrderElementsOf(workload.waiterSessionIds());
+        assertThat(json("sessions", "--state", "WAITING", "--user", "nobody*", "-o", "json").get("count").asInt()).isZero();
+        CliUsageTest.Run plan = CliUsageTest.run(target("kill", "--state", "waiting", "--dry-run", "-o", "json"));
+        assertThat(plan.code()).as(plan.err()).isZero();
+        assertThat(Json.MAPPER.readTree(plan.out()).get("results")).extracting(r -> r.get("sessionId").asLong())
+                .containsExactlyInAnyOrderElementsOf(workload.waiterSessionIds());
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void withoutTerminalOrYesNothingIsKilled() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
         String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();

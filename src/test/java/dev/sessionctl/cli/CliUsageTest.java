@@ -41,7 +41,7 @@ class CliUsageTest {
         assertThat(run("sessions", "--url", "jdbc:postgresql://h/x", "--min-idle", "5 minutes").err())
                 .contains("--min-idle").contains("'5 minutes'");
         assertThat(run("sessions", "--url", "jdbc:postgresql://h/x", "--state", "sleeping").err())
-                .contains("'sleeping'");
+                .contains("'sleeping'").contains("waiting");
         Run re = run("sessions", "--url", "jdbc:postgresql://h/x", "--sql", "update(");
         assertThat(re.code()).isEqualTo(ExitCode.USAGE);
         assertThat(re.err()).contains("invalid --sql regular expression 'update('");
