@@ -75,12 +75,15 @@ public final class SyslogAuditSink implements AuditSink {
         return "<" + pri + ">1 " + ts + " " + hostName + " sessionctl " + pid + " " + r.phase() + " - " + json;
     }
 
-    private static boolean isAcceptable(String outcome) {
-        return switch (outcome) {
-            case "terminated", "cancelled", "marked-for-kill", "already-gone", "dry-run", "skipped", "verified", "done",
-                 "statement-stopped" -> true;
-            default -> false;
-        };
+    /** Every acceptable KillOutcome (so a new outcome cannot drift), plus verification / escalation words. */
+    private static final java.util.Set<String> ACCEPTABLE = java.util.stream.Stream.concat(
+            java.util.Arrays.stream(dev.sessionctl.kill.KillOutcome.values())
+                    .filter(dev.sessionctl.kill.KillOutcome::acceptable).map(dev.sessionctl.kill.KillOutcome::label),
+            java.util.stream.Stream.of("verified", "done", "statement-stopped"))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    static boolean isAcceptable(String outcome) {
+        return ACCEPTABLE.contains(outcome);
     }
 
     @Override

@@ -77,6 +77,9 @@ public final class BulkExecutor {
             case NOT_DONE -> KillOutcome.NOT_VERIFIED;
         };
         KillResult last = performed.isEmpty() ? null : performed.get(performed.size() - 1).result();
+        if (o == KillOutcome.CANCELLED && last != null && last.outcome() == KillOutcome.NOTHING_TO_CANCEL) {
+            o = KillOutcome.NOTHING_TO_CANCEL; // no statement ran: nothing was cancelled, the session keeps its locks
+        }
         KillResult base = last != null ? last.withOutcome(o, er.message())
                 : KillResult.of(key, plan.action(), o, null, er.message());
         return base.withChecks(er.checks().isEmpty() || last != null && !last.checks().isEmpty() ? List.of() : er.checks());

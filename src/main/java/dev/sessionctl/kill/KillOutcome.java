@@ -10,6 +10,12 @@ public enum KillOutcome {
     MARKED_FOR_KILL(true),
     /** No session with that id existed any more (ORA-00030, MySQL 1094, pg_terminate_backend false). */
     ALREADY_GONE(true),
+    /**
+     * A cancel found no statement to stop (the session is idle, or the statement that was seen has ended):
+     * nothing was sent. The session is NOT gone and may still hold its transaction's locks. Acceptable,
+     * because the statement the user wanted stopped is not running, but never a termination.
+     */
+    NOTHING_TO_CANCEL(true),
     /** The id is in use by another incarnation: nothing was done. */
     IDENTITY_CHANGED(false),
     /** A sessionctl guard refused: protected, own connection, not a client session, already terminating. */

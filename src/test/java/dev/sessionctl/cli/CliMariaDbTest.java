@@ -85,6 +85,21 @@ class CliMariaDbTest {
     }
 
     @Test
+    void cancelOnAnIdleInTransactionSessionIsNothingToCancelNotAlreadyGone() throws Exception {
+        workload = BlockingWorkload.start(db.jdbcUrl(), db.user(), db.password(), "cli_nothing", 1, true,
+                Duration.ofMinutes(5));
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), "kill", key, "--cancel", "--yes"));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.OK);
+        assertThat(r.out()).contains("nothing-to-cancel").contains("locks").doesNotContain("already-gone")
+                .doesNotContain("terminated");
+        JsonNode j = Json.MAPPER.readTree(CliUsageTest.run(target(db.jdbcUrl(), "kill", key, "--cancel", "--yes", "-o", "json")).out());
+        assertThat(j.get("results").get(0).get("outcome").asText()).isEqualTo("nothing-to-cancel");
+        assertThat(j.get("results").get(0).get("succeeded").asBoolean()).isTrue();
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void blockersAndSessionsThroughBothUrlSchemes() throws Exception {
         workload = BlockingWorkload.start(db.jdbcUrl(), db.user(), db.password(), "cli_chain", 2, true,
                 Duration.ofMinutes(5));

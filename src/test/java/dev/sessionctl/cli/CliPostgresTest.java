@@ -128,6 +128,23 @@ class CliPostgresTest {
     }
 
     @Test
+    void cancelOnAnIdleInTransactionSessionIsNothingToCancelNotAlreadyGone() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", key, "--cancel", "--yes"));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.OK);
+        assertThat(r.out()).contains("nothing-to-cancel").contains("locks").doesNotContain("already-gone")
+                .doesNotContain("terminated");
+        JsonNode j = Json.MAPPER.readTree(CliUsageTest.run(target("kill", key, "--cancel", "--yes", "-o", "json")).out());
+        assertThat(j.get("results").get(0).get("outcome").asText()).isEqualTo("nothing-to-cancel");
+        assertThat(j.get("results").get(0).get("succeeded").asBoolean()).isTrue();
+        JsonNode escalated = Json.MAPPER.readTree(CliUsageTest.run(target("kill", key, "--cancel", "--escalate", "--yes",
+                "-o", "json")).out());
+        assertThat(escalated.get("results").get(0).get("outcome").asText()).isEqualTo("nothing-to-cancel");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void withoutTerminalOrYesNothingIsKilled() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
         String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();

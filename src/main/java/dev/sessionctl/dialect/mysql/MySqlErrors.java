@@ -15,7 +15,7 @@ import java.util.Set;
  * <table>
  * <tr><th>code</th><th>name</th><th>meaning here</th></tr>
  * <tr><td>1094</td><td>ER_NO_SUCH_THREAD</td><td>no such session: ALREADY_GONE (OceanBase via obproxy: see the connection)</td></tr>
- * <tr><td>1957</td><td>ER_NO_SUCH_QUERY (MariaDB)</td><td>KILL QUERY ID: the statement already ended: ALREADY_GONE</td></tr>
+ * <tr><td>1957</td><td>ER_NO_SUCH_QUERY (MariaDB)</td><td>KILL QUERY ID: the statement already ended: NOTHING_TO_CANCEL</td></tr>
  * <tr><td>1095</td><td>ER_KILL_DENIED_ERROR</td><td>not the owner of the thread: REFUSED_PRIVILEGE</td></tr>
  * <tr><td>1227</td><td>ER_SPECIFIC_ACCESS_DENIED_ERROR</td><td>needs CONNECTION_ADMIN / SUPER / SYSTEM_USER / PROCESS: REFUSED_PRIVILEGE</td></tr>
  * <tr><td>1370</td><td>ER_PROCACCESS_DENIED_ERROR</td><td>no EXECUTE on mysql.rds_kill: REFUSED_PRIVILEGE</td></tr>
@@ -59,7 +59,9 @@ final class MySqlErrors {
             return KillOutcome.CONNECTION_LOST;
         }
         return switch (e.getErrorCode()) {
-            case NO_SUCH_THREAD, NO_SUCH_QUERY -> KillOutcome.ALREADY_GONE;
+            case NO_SUCH_THREAD -> KillOutcome.ALREADY_GONE;
+            // KILL QUERY ID: that statement ended; the session itself may well be there
+            case NO_SUCH_QUERY -> KillOutcome.NOTHING_TO_CANCEL;
             case KILL_DENIED, SPECIFIC_ACCESS_DENIED, PROC_ACCESS_DENIED -> KillOutcome.REFUSED_PRIVILEGE;
             default -> KillOutcome.FAILED;
         };

@@ -789,16 +789,17 @@ final class MySqlTargetConnection implements TargetConnection {
             String wanted = victim.attributes().get("statement");
             String current = statementToken(now);
             if (wanted == null) {
-                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, null, "session " + key.printable()
-                        + " was not running a statement; nothing to cancel, nothing was done");
+                return KillResult.of(key, action, KillOutcome.NOTHING_TO_CANCEL, null, "session " + key.printable()
+                        + " was not running a statement; nothing to cancel, nothing was done; the session is still"
+                        + " connected and may still hold its transaction's locks");
             }
             if (wanted.equals(current) && wanted.startsWith("text:") && !sameStart(now, victim)) {
                 current = "text: a new execution of the same text";
             }
             if (!wanted.equals(current)) {
-                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, null, "the statement of session "
+                return KillResult.of(key, action, KillOutcome.NOTHING_TO_CANCEL, null, "the statement of session "
                         + key.printable() + " has already ended" + (current == null ? "" : " (it now runs another)")
-                        + "; nothing was done");
+                        + "; nothing was done; the session is still connected and may still hold locks");
             }
         }
         try (Statement st = conn.createStatement()) {
@@ -873,8 +874,10 @@ final class MySqlTargetConnection implements TargetConnection {
             fix = oceanBaseFix(key.sessionId());
             msg = "the server that received the KILL does not own session " + key.sessionId()
                     + " (error 1094 through obproxy), yet the session is still listed; nothing was ended: " + msg;
+        } else if (outcome == KillOutcome.NOTHING_TO_CANCEL) {
+            msg = "the statement already ended; the session is still connected and may still hold locks: " + msg;
         } else if (outcome == KillOutcome.ALREADY_GONE) {
-            msg = (e.getErrorCode() == MySqlErrors.NO_SUCH_QUERY ? "the statement already ended: " : "the session is already gone: ") + msg;
+            msg = "the session is already gone: " + msg;
         } else if (outcome == KillOutcome.REFUSED_PRIVILEGE) {
             fix = killPrivilegeFix(victim);
             msg = "the server refused: " + msg;

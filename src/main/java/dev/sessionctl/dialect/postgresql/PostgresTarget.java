@@ -429,16 +429,18 @@ public final class PostgresTarget implements TargetConnection {
             boolean running = "active".equals(s.state()) || "fastpath function call".equals(s.state());
             if (action == KillAction.CANCEL && "client backend".equals(s.backendType()) && running) {
                 // same session, running a statement that started after the one the user chose
-                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, shown, "the statement of " + pid
-                        + " that was seen has already ended; it now runs another one, which is left alone; nothing was done");
+                return KillResult.of(key, action, KillOutcome.NOTHING_TO_CANCEL, shown, "the statement of " + pid
+                        + " that was seen has already ended; it now runs another one, which is left alone; nothing was"
+                        + " done; the session stays connected and may still hold locks");
             }
             if (action == KillAction.CANCEL && "client backend".equals(s.backendType())) {
                 // same session, but no statement running: the CASE did not send the cancel
                 String state = s.state() == null ? "not running a statement" : s.state();
-                return KillResult.of(key, action, KillOutcome.ALREADY_GONE, shown, pid + " was not running a statement ("
-                        + state + "); nothing to cancel, nothing was done"
+                return KillResult.of(key, action, KillOutcome.NOTHING_TO_CANCEL, shown, pid + " was not running a statement ("
+                        + state + "); nothing to cancel, nothing was done; the session is still connected"
                         + (state.startsWith("idle in transaction")
-                                ? "; it still holds its transaction's locks: terminate it to release them" : ""));
+                                ? " and still holds its transaction's locks: terminate it to release them"
+                                : " and may still hold locks"));
             }
             return KillResult.refusedByGuard(key, action, "not-a-client", pid + " is a " + s.backendType()
                     + ", not a client backend; nothing was done");

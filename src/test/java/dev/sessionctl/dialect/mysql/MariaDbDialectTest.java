@@ -440,7 +440,7 @@ class MariaDbDialectTest {
                 "second statement runs");
 
         KillResult r = target.execute(KillAction.CANCEL, seenFirst, Duration.ofSeconds(5));
-        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(r.outcome()).as(r.message()).isEqualTo(KillOutcome.NOTHING_TO_CANCEL);
         assertThat(r.statement()).isNull();
         Snapshot after = target.snapshot();
         assertThat(session(after, runner).state()).isEqualTo(SessionState.ACTIVE);

@@ -78,7 +78,7 @@ class MySqlRulesTest {
     @Test
     void killErrorsByVendorCode() {
         assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1094))).isEqualTo(KillOutcome.ALREADY_GONE);
-        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1957))).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1957))).isEqualTo(KillOutcome.NOTHING_TO_CANCEL);
         assertThat(MySqlErrors.killOutcome(new SQLException("x", "HY000", 1095))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
         assertThat(MySqlErrors.killOutcome(new SQLException("x", "42000", 1227))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);
         assertThat(MySqlErrors.killOutcome(new SQLException("x", "42000", 1370))).isEqualTo(KillOutcome.REFUSED_PRIVILEGE);

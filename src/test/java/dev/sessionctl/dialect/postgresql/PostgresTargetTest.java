@@ -266,7 +266,7 @@ class PostgresTargetTest {
                 && !x.queryStart().equals(seen.queryStart()), "next statement running");
 
         KillResult stale = target.execute(KillAction.CANCEL, seen, Duration.ofSeconds(5));
-        assertThat(stale.outcome()).as(stale.message()).isEqualTo(KillOutcome.ALREADY_GONE);
+        assertThat(stale.outcome()).as(stale.message()).isEqualTo(KillOutcome.NOTHING_TO_CANCEL);
         assertThat(stale.message()).contains("has already ended");
         assertThat(next).isNotDone();
 
