@@ -240,7 +240,7 @@ final class KillCommand extends TargetCommand {
             if (byFilter) {
                 err().println("Selected by filter: pass --yes to act, or --dry-run to see the statements. Nothing was done.");
                 err().flush();
-                return ExitCode.NOT_CONFIRMED;
+                return notConfirmed(out, snap, chosen, skipped, "not done: selected by filter without --yes");
             }
             String answer = confirmer.apply(action.endsSession()
                     ? "End " + chosen.size() + " session(s) with " + action + "? [y/N] "
@@ -248,12 +248,12 @@ final class KillCommand extends TargetCommand {
             if (answer == null) {
                 err().println("No terminal to confirm on: pass --yes to act. Nothing was done.");
                 err().flush();
-                return ExitCode.NOT_CONFIRMED;
+                return notConfirmed(out, snap, chosen, skipped, "not done: no terminal to confirm on and no --yes");
             }
             if (!answer.trim().equalsIgnoreCase("y") && !answer.trim().equalsIgnoreCase("yes")) {
                 err().println("Not confirmed. Nothing was done.");
                 err().flush();
-                return ExitCode.NOT_CONFIRMED;
+                return notConfirmed(out, snap, chosen, skipped, "not done: declined at the prompt");
             }
         }
         if (byFilter && !planShown && output == OutputFormat.TABLE) {
@@ -314,6 +314,32 @@ final class KillCommand extends TargetCommand {
             out.flush();
         }
         return exitCode(results);
+    }
+
+    /**
+     * Nothing was confirmed, so nothing was done: JSON and CSV still get their document, each planned
+     * session {@code skipped}, so a script sees what would have happened (the plan itself is on stderr).
+     */
+    private int notConfirmed(PrintWriter out, Snapshot snap, List<SessionKey> chosen, List<SessionKey> overMax,
+                             String why) {
+        if (output == OutputFormat.TABLE) {
+            return ExitCode.NOT_CONFIRMED;
+        }
+        List<KillResult> results = new ArrayList<>();
+        for (SessionKey k : chosen) {
+            results.add(KillResult.of(k, action, KillOutcome.SKIPPED, null, why + "; nothing was sent"));
+        }
+        for (SessionKey k : overMax) {
+            results.add(KillResult.of(k, action, KillOutcome.SKIPPED, null, "skipped: over --max " + max));
+        }
+        if (output == OutputFormat.JSON) {
+            Map<String, Object> m = resultJson(snap, results);
+            m.put("exitCode", ExitCode.NOT_CONFIRMED);
+            Json.print(out, m);
+        } else {
+            printCsv(out, results);
+        }
+        return ExitCode.NOT_CONFIRMED;
     }
 
     private List<SessionKey> selectByFilter(Snapshot snap, TargetConnection connection) {

@@ -165,6 +165,28 @@ class CliPostgresTest {
     }
 
     @Test
+    void unconfirmedKillWithJsonOrCsvStillPrintsThePlannedSessionsAsSkipped() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        KillCommand.confirmer = prompt -> null;
+        for (String[] args : List.of(new String[] {"kill", "--roots", "-o", "json"}, new String[] {"kill", key, "-o", "json"})) {
+            CliUsageTest.Run r = CliUsageTest.run(target(args));
+            assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.NOT_CONFIRMED);
+            JsonNode j = Json.MAPPER.readTree(r.out());
+            assertThat(j.get("exitCode").asInt()).isEqualTo(ExitCode.NOT_CONFIRMED);
+            assertThat(j.get("results")).hasSize(1);
+            assertThat(j.get("results").get(0).get("key").asText()).isEqualTo(key);
+            assertThat(j.get("results").get(0).get("outcome").asText()).isEqualTo("skipped");
+            assertThat(j.get("results").get(0).get("message").asText()).contains("not done");
+        }
+        KillCommand.confirmer = prompt -> "n";
+        CliUsageTest.Run csv = CliUsageTest.run(target("kill", key, "-o", "csv"));
+        assertThat(csv.code()).isEqualTo(ExitCode.NOT_CONFIRMED);
+        assertThat(csv.out()).startsWith("key,session_id,action,outcome").contains("\"" + key + "\",").contains(",skipped,");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void dryRunPrintsTheExactStatementAndKillsNothing() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
         blockersWhenWaiting(1);
