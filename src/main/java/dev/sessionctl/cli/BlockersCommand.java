@@ -106,7 +106,7 @@ final class BlockersCommand extends TargetCommand {
     }
 
     static String targetArgs(TargetSpec target) {
-        if (!"cli".equals(target.name()) && !"demo".equals(target.name())) {
+        if (!UrlTargetName.isUrlName(target.name()) && !"demo".equals(target.name())) {
             return "-t " + target.name();
         }
         return "--url " + target.redactedUrl() + (target.user() == null ? "" : " -U " + target.user());

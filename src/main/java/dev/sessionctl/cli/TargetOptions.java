@@ -60,7 +60,7 @@ public final class TargetOptions {
             spec = TargetsFile.load(file, environment).target(target);
         } else if (url != null) {
             Map<String, String> opts = engine == null ? Map.of() : Map.of("engine", engine);
-            spec = new TargetSpec("cli", url, user, environment.apply("SESSIONCTL_PASSWORD"), opts, ProtectionPolicy.none());
+            spec = new TargetSpec(UrlTargetName.of(url), url, user, environment.apply("SESSIONCTL_PASSWORD"), opts, ProtectionPolicy.none());
         } else {
             throw new UserError("no target given; pass --url JDBC_URL [-U USER] or --target NAME");
         }

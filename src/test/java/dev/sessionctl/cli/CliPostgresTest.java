@@ -104,7 +104,10 @@ class CliPostgresTest {
         assertThat(bySql.get("sessions")).extracting(s -> s.get("sessionId").asLong())
                 .containsExactlyElementsOf(workload.waiterSessionIds());
         CliUsageTest.Run table = CliUsageTest.run(target("sessions"));
-        assertThat(table.out()).contains("idle-tx").contains("waiting").contains("session(s) on cli (postgresql");
+        assertThat(table.out()).contains("idle-tx").contains("waiting").contains("session(s) on " + UrlTargetName.of(pg.jdbcUrl()) + " (postgresql")
+                .contains(":" + pg.port() + "/postgres (postgresql").doesNotContain(" cli ");
+        JsonNode named = json("sessions", "-o", "json");
+        assertThat(named.get("target").asText()).isEqualTo(UrlTargetName.of(pg.jdbcUrl())).endsWith(":" + pg.port() + "/postgres");
         for (String line : table.out().split("\n")) {
             assertThat(line.length()).as(line).isLessThanOrEqualTo(80);
         }
@@ -352,6 +355,6 @@ class CliPostgresTest {
         String secretUrl = "jdbc:postgresql://127.0.0.1:1/x?password=topsecret";
         CliUsageTest.Run r = CliUsageTest.run("sessions", "--url", secretUrl);
         assertThat(r.code()).isEqualTo(ExitCode.CANNOT_CONNECT);
-        assertThat(r.err()).contains("connecting to cli").doesNotContain("topsecret").doesNotContain("\tat ");
+        assertThat(r.err()).contains("connecting to 127.0.0.1:1/x (").doesNotContain("connecting to cli").doesNotContain("topsecret").doesNotContain("\tat ");
     }
 }

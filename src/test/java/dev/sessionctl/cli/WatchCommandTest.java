@@ -141,6 +141,6 @@ class WatchCommandTest {
         Run r = run("watch", "--policy", "examples/policies.yaml", "--once", "--dry-run",
                 "--url", "jdbc:postgresql://127.0.0.1:1/postgres", "-U", "postgres");
         assertThat(r.code()).isEqualTo(ExitCode.CANNOT_CONNECT);
-        assertThat(r.out()).contains("Target cli: not evaluated:");
+        assertThat(r.out()).contains("Target 127.0.0.1:1/postgres: not evaluated:").doesNotContain("Target cli");
     }
 }
