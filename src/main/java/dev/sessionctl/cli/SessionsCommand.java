@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         description = {"List sessions, filtered; the KEY column is what kill takes.",
                 "Client sessions only, unless --all."},
         footer = {"", "Examples:", "  sessionctl sessions --url jdbc:postgresql://db/app -U postgres --state idle-in-transaction --min-idle 5m",
-                "  sessionctl sessions -t prod --user app_user --sql 'update orders' -o json"})
+                "  sessionctl sessions -t prod --user app_user --sql 'update orders' -o json",
+                "  sessionctl sessions -t prod --state idle --count-by app"})
 final class SessionsCommand extends TargetCommand {
 
     @Mixin
@@ -30,9 +31,17 @@ final class SessionsCommand extends TargetCommand {
     @Option(names = "--all", description = "Include background, replication and worker sessions.")
     boolean all;
 
+    @Option(names = "--count-by", paramLabel = "FIELD",
+            description = "Count the selected sessions per user, app, host, db or state (largest group first, "
+                    + "with idle counts and the oldest idle age) instead of listing them.")
+    String countBy;
+
+    private SessionCounts.By by;
+
     @Override
     void validate() {
         filters.toFilter();
+        by = countBy == null ? null : SessionCounts.By.parse(countBy);
     }
 
     @Override
@@ -40,7 +49,11 @@ final class SessionsCommand extends TargetCommand {
         Snapshot snap = protectedSnapshot(target, connection);
         List<Session> shown = select(snap, filters, connection, all);
         noteWhenNoSqlIds(err(), snap, filters);
-        render(out(), snap, shown, output, wide);
+        if (by != null) {
+            SessionCounts.render(out(), snap, shown, by, output, wide);
+        } else {
+            render(out(), snap, shown, output, wide);
+        }
         return ExitCode.OK;
     }
 

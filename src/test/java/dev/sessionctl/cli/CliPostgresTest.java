@@ -148,6 +148,43 @@ class CliPostgresTest {
     }
 
     @Test
+    void countByAppShowsALeakingPoolAsTheLargestIdleGroup() throws Exception {
+        String url = pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "ApplicationName=leaky-pool";
+        for (int i = 0; i < 4; i++) {
+            extra.add(DriverManager.getConnection(url, pg.superuser(), pg.password()));
+        }
+        String other = pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "ApplicationName=reporting";
+        extra.add(DriverManager.getConnection(other, pg.superuser(), pg.password()));
+        Thread.sleep(20); // so that the idle age is above zero on the server's clock
+        JsonNode j = json("sessions", "--count-by", "app", "-o", "json");
+        assertThat(j.get("countBy").asText()).isEqualTo("app");
+        JsonNode first = j.get("groups").get(0);
+        assertThat(first.get("value").asText()).isEqualTo("leaky-pool");
+        assertThat(first.get("sessions").asInt()).isEqualTo(4);
+        assertThat(first.get("idle").asInt()).isEqualTo(4);
+        assertThat(first.get("oldestIdleSeconds").asDouble()).isPositive();
+        assertThat(j.get("groups")).extracting(g -> g.get("value").asText()).contains("reporting");
+        int total = 0;
+        for (JsonNode g : j.get("groups")) {
+            total += g.get("sessions").asInt();
+        }
+        assertThat(total).isEqualTo(j.get("count").asInt());
+
+        CliUsageTest.Run table = CliUsageTest.run(target("sessions", "--state", "idle", "--count-by", "app"));
+        assertThat(table.code()).as(table.err()).isZero();
+        String[] lines = table.out().split("\n");
+        assertThat(lines[0]).contains("SESSIONS").contains("OLDEST-IDLE").contains("APP");
+        assertThat(lines[1]).matches("4\\s+4\\s+0\\s+\\S+\\s+leaky-pool");
+        assertThat(table.out()).contains("group(s) by app on");
+        CliUsageTest.Run csv = CliUsageTest.run(target("sessions", "--count-by", "app", "-o", "csv"));
+        assertThat(csv.out()).startsWith("app,sessions,idle,idle_in_transaction,oldest_idle_seconds")
+                .contains("\nleaky-pool,4,4,0,");
+        JsonNode byState = json("sessions", "--count-by", "state", "--app", "leaky-pool", "-o", "json");
+        assertThat(byState.get("groups")).hasSize(1);
+        assertThat(byState.get("groups").get(0).get("value").asText()).isEqualTo("idle");
+    }
+
+    @Test
     void withoutTerminalOrYesNothingIsKilled() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
         String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();

@@ -42,6 +42,9 @@ class CliUsageTest {
                 .contains("--min-idle").contains("'5 minutes'");
         assertThat(run("sessions", "--url", "jdbc:postgresql://h/x", "--state", "sleeping").err())
                 .contains("'sleeping'").contains("waiting");
+        Run countBy = run("sessions", "--url", "jdbc:postgresql://h/x", "--count-by", "colour");
+        assertThat(countBy.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(countBy.err()).contains("invalid --count-by 'colour'").contains("user, app, host, db, state");
         Run re = run("sessions", "--url", "jdbc:postgresql://h/x", "--sql", "update(");
         assertThat(re.code()).isEqualTo(ExitCode.USAGE);
         assertThat(re.err()).contains("invalid --sql regular expression 'update('");
