@@ -200,9 +200,28 @@ final class KillCommand extends TargetCommand {
         }
     }
 
+    /**
+     * Only Oracle (RAC) keys carry an instance. On PostgreSQL and the MySQL family a key with {@code ,@N}
+     * names no session: refuse it as bad input before anything is read or sent, rather than report
+     * the session "already gone".
+     */
+    private void rejectInstancesOnEnginesWithout(dev.sessionctl.model.Engine engine) {
+        if (engine.family() == dev.sessionctl.model.Engine.Family.ORACLE) {
+            return;
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i).instance() > 0) {
+                throw new UserError("invalid session key '" + keyTexts.get(i) + "': " + engine
+                        + " has no instances, so its keys have no ,@INSTANCE part; expected ID,INCARNATION as"
+                        + " `sessions` prints it. Nothing was done");
+            }
+        }
+    }
+
     /** {@code acting} is the connection with OS-level actions added when host access is configured. */
     private int run(TargetSpec target, TargetConnection connection, HostAccess host, TargetConnection acting) {
         PrintWriter out = out();
+        rejectInstancesOnEnginesWithout(connection.info().engine());
         if (!acting.supportedActions().contains(action)) {
             throw new UserError("--action " + action + " is not available on " + connection.info().engine()
                     + (action.isOsLevel() && host == null ? " without host access (--host-access local or ssh://USER@HOST;"

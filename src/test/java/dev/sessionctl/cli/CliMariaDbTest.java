@@ -100,6 +100,14 @@ class CliMariaDbTest {
     }
 
     @Test
+    void aKeyWithAnInstanceIsAUsageErrorOnMariaDb() throws Exception {
+        CliUsageTest.Run r = CliUsageTest.run(target(db.jdbcUrl(), "kill", "42,1f3a9c2b7d0e,@2", "--yes"));
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("invalid session key '42,1f3a9c2b7d0e,@2'").contains("has no instances");
+        assertThat(r.out()).doesNotContain("already-gone");
+    }
+
+    @Test
     void blockersAndSessionsThroughBothUrlSchemes() throws Exception {
         workload = BlockingWorkload.start(db.jdbcUrl(), db.user(), db.password(), "cli_chain", 2, true,
                 Duration.ofMinutes(5));

@@ -185,6 +185,18 @@ class CliPostgresTest {
     }
 
     @Test
+    void aKeyWithAnInstanceIsAUsageErrorOnPostgres() throws Exception {
+        workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
+        String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", key + ",@2", "--yes", "-o", "json"));
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("invalid session key '" + key + ",@2'").contains("has no instances")
+                .doesNotContain("\tat ");
+        assertThat(r.out()).doesNotContain("already-gone");
+        assertThat(alive(workload.blockerSessionId())).isTrue();
+    }
+
+    @Test
     void withoutTerminalOrYesNothingIsKilled() throws Exception {
         workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), 1, false);
         String key = blockersWhenWaiting(1).get("roots").get(0).get("key").asText();
