@@ -236,7 +236,8 @@ class WatchPostgresTest {
         pb.environment().put("SESSIONCTL_PASSWORD", pg.password());
         Process daemon = pb.start();
         try {
-            await(() -> read(log).contains("event=connected target=cli"));
+            // a --url target is named host:port/database from the URL
+            await(() -> read(log).matches("(?s).*event=connected target=\\S+:" + pg.port() + "/postgres\\b.*"));
             workload = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "watch_daemon", 1, false,
                     Duration.ofSeconds(60));
             await(() -> read(log).contains("event=decision verdict=report rule=idle-blockers"));
