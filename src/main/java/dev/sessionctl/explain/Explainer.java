@@ -36,6 +36,10 @@ public final class Explainer {
 
     public static final String ATTR_DISTRIBUTED = "distributedTransaction";
     public static final String ATTR_LOCKS_HELD = "locksHeld";
+    /** In-doubt state (Oracle DBA_2PC_PENDING.STATE, e.g. "prepared"), advice and the local transaction id. */
+    public static final String ATTR_DISTRIBUTED_STATE = "distributedTransactionState";
+    public static final String ATTR_DISTRIBUTED_ADVICE = "distributedTransactionAdvice";
+    public static final String ATTR_LOCAL_TRANSACTION = "localTransactionId";
 
     private final TargetConnection target;
     private final GuardChain guards;
@@ -162,9 +166,28 @@ public final class Explainer {
                     : "no progress over " + fmt(progress.watchedFor()) + " (" + progress.remaining() + " " + unit + " left)";
             findings.add(0, new Explanation.Finding(progress == null ? "terminating-unmeasured" : "stalled",
                     "already told to end but still here; " + measured));
+            String inDoubt = s.attributes().get(ATTR_DISTRIBUTED_STATE);
+            if (distributed != null && inDoubt != null) {
+                // an in-doubt transaction outlives its session: no kill, not even of the process, frees its locks
+                String advice = s.attributes().get(ATTR_DISTRIBUTED_ADVICE);
+                String localId = s.attributes().getOrDefault(ATTR_LOCAL_TRANSACTION, distributed);
+                return new Explanation.NextStep("resolve-in-doubt", null, "its distributed transaction is in doubt"
+                        + " (DBA_2PC_PENDING state " + inDoubt + (advice == null ? "" : ", advice " + advice) + "): ending"
+                        + " the session does not release its locks. Restore the database link so RECO resolves it, or have"
+                        + " a DBA agree the outcome with the other databases and run COMMIT FORCE '" + localId + "' or"
+                        + " ROLLBACK FORCE '" + localId + "'");
+            }
             if (progress == null) {
                 return new Explanation.NextStep("wait", prefix + " explain " + key + " --sample 30s",
                         "measure whether it is rolling back before doing anything more");
+            }
+            if (distributed != null && family == Engine.Family.ORACLE) {
+                // killing the server process mid-commit would leave the transaction in doubt, holding its locks
+                return new Explanation.NextStep("escalate", prefix + " kill " + key
+                        + " --escalate --ladder terminate-immediate:1m,disconnect-immediate:1m",
+                        "it waits on the remote database of its distributed transaction: check the database link first;"
+                                + " then KILL SESSION IMMEDIATE and DISCONNECT SESSION IMMEDIATE only, no OS kill (a killed"
+                                + " process can leave the transaction in doubt in DBA_2PC_PENDING, still holding its locks)");
             }
             return new Explanation.NextStep("escalate", prefix + " kill " + key + " --escalate",
                     nextRung(family, shared.isPresent()) + " (the ladder watches it first and escalates only if it stays stalled)");

@@ -68,8 +68,23 @@ class ExplainerTest {
                 .contains("network-wait", "distributed-transaction");
         assertThat(e.distributed()).isEqualTo("12.34.5678");
         assertThat(e.next().action()).isEqualTo("escalate");
+        // a distributed transaction: the ladder stops before the OS kill, which could leave it in doubt
+        assertThat(e.next().command())
+                .isEqualTo("sessionctl kill 125,4892 --escalate --ladder terminate-immediate:1m,disconnect-immediate:1m");
+        assertThat(e.next().why()).contains("KILL SESSION IMMEDIATE").contains("no OS kill").contains("DBA_2PC_PENDING");
+    }
+
+    @Test
+    void stalledKilledSessionWithoutDistributedTransactionKeepsTheFullLadder() {
+        Session s = client(125, "4892").state(SessionState.TERMINATING).transactionSize(800L)
+                .attribute("server", "DEDICATED").build();
+        FakeTargetConnection t = oracle().add(s).rollbackPerPoll(s.ref(), 0);
+
+        Explanation e = explainer(t, ProtectionPolicy.none()).explain(s.key(), Duration.ofSeconds(30), null);
+
+        assertThat(e.next().action()).isEqualTo("escalate");
         assertThat(e.next().command()).isEqualTo("sessionctl kill 125,4892 --escalate");
-        assertThat(e.next().why()).contains("KILL SESSION IMMEDIATE").contains("OS kill");
+        assertThat(e.next().why()).contains("then an OS kill of its server process");
     }
 
     @Test
