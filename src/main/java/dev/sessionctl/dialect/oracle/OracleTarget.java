@@ -59,6 +59,19 @@ public class OracleTarget implements TargetConnection {
 
     private static final Pattern TABLE_NAME =
             Pattern.compile("(?:([A-Za-z][A-Za-z0-9_$#]{0,127})\\.)?([A-Za-z][A-Za-z0-9_$#]{0,127})");
+    /** Session attributes the termination engine reads (docs/termination.md) and this dialect fills. */
+    public static final String ATTR_THREADED = "threadedExecution";
+    public static final String ATTR_DISTRIBUTED = "distributedTransaction";
+    public static final String ATTR_DISTRIBUTED_STATE = "distributedTransactionState";
+    public static final String ATTR_DISTRIBUTED_ADVICE = "distributedTransactionAdvice";
+    public static final String ATTR_LOCAL_TRANSACTION = "localTransactionId";
+    public static final String ATTR_LOCKS_HELD = "locksHeld";
+    public static final String ATTR_LOCK_COUNT = "lockCount";
+    public static final String ATTR_WAIT_SECONDS = "waitSeconds";
+    public static final String ATTR_OS_WAIT = "osWait";
+    /** Lock types held by applications (V$LOCK: TM DML, TX transaction, UL user) plus DX, the distributed transaction entry. */
+    private static final String HELD_LOCKS_SQL_TYPES = "'TM', 'TX', 'UL', 'DX'";
+
     private static final DateTimeFormatter TX_START = DateTimeFormatter.ofPattern("MM/dd/yy HH:mm:ss", Locale.ROOT);
 
     private final Connection connection;
@@ -206,7 +219,10 @@ public class OracleTarget implements TargetConnection {
                 + " s.MODULE, s.SERVICE_NAME, s.LOGON_TIME, s.LAST_CALL_ET, s.SQL_ID, s.SQL_EXEC_START, s.EVENT,"
                 + " s.WAIT_CLASS, s.BLOCKING_SESSION, s.BLOCKING_INSTANCE, s.FINAL_BLOCKING_SESSION,"
                 + " s.FINAL_BLOCKING_INSTANCE, p.SPID, t.USED_UBLK, t.USED_UREC, t.START_TIME, q.SQL_TEXT,"
-                + " q.ELAPSED_TIME, q.CPU_TIME, px.QCSID, px.QCINST_ID"
+                + " q.ELAPSED_TIME, q.CPU_TIME, px.QCSID, px.QCINST_ID, t.XIDUSN, t.XIDSLOT, t.XIDSQN, s.STATE,"
+                // WAIT_TIME_MICRO and STATE replace SECONDS_IN_WAIT (11gR2); EXECUTION_TYPE came with 12c threaded execution
+                + (majorVersion >= 11 || majorVersion == 0 ? " s.WAIT_TIME_MICRO," : " s.SECONDS_IN_WAIT * 1000000 AS WAIT_TIME_MICRO,")
+                + (majorVersion >= 12 ? " p.EXECUTION_TYPE" : " CAST(NULL AS VARCHAR2(10)) AS EXECUTION_TYPE")
                 + " FROM " + view("SESSION") + " s"
                 + " LEFT JOIN " + view("PROCESS") + " p ON p.ADDR = s.PADDR" + sameInst("p")
                 + " LEFT JOIN " + view("TRANSACTION") + " t ON t.ADDR = s.TADDR" + sameInst("t")
@@ -277,11 +293,109 @@ public class OracleTarget implements TargetConnection {
                     }
                 }
             }
+            addLockAttributes(sessions);
             return new Snapshot(spec.name(), engine, versionText, clock.now(), List.copyOf(sessions.values()),
                     Set.of(new SessionRef(ownInstance, ownSid)));
         } catch (SQLException e) {
             throw OracleErrors.translate(e, "reading " + view("SESSION") + " on " + spec.name());
         }
+    }
+
+    /**
+     * Locks held, and distributed transactions, for the sessions that matter: those with a transaction
+     * (TADDR set) or that block another session. One grouped V$LOCK query for all of them (never one
+     * per session), and only when there is at least one; DBA_2PC_PENDING is read only when one of them
+     * holds a DX (distributed transaction) lock. Both are best effort: without the privilege the
+     * attributes are simply left out.
+     */
+    private void addLockAttributes(Map<SessionRef, Session> sessions) {
+        Set<SessionRef> blockers = new java.util.HashSet<>();
+        for (Session s : sessions.values()) {
+            blockers.addAll(s.blockedBy());
+        }
+        List<Session> holders = new ArrayList<>();
+        for (Session s : sessions.values()) {
+            if (s.kind() != SessionKind.BACKGROUND
+                    && (s.attributes().containsKey(ATTR_LOCAL_TRANSACTION) || blockers.contains(s.ref()))) {
+                holders.add(s);
+            }
+        }
+        if (holders.isEmpty()) {
+            return;
+        }
+        Map<SessionRef, Map<String, Integer>> held = heldLocks(holders);
+        if (held.isEmpty()) {
+            return;
+        }
+        Map<String, String[]> pending = held.values().stream().anyMatch(m -> m.containsKey("DX"))
+                ? inDoubtTransactions() : Map.of();
+        for (Session s : holders) {
+            Map<String, Integer> types = held.get(s.ref());
+            if (types == null) {
+                continue;
+            }
+            Session.Builder b = s.toBuilder();
+            int total = types.values().stream().mapToInt(Integer::intValue).sum();
+            java.util.StringJoiner byType = new java.util.StringJoiner(", ", total + " (", ")");
+            types.forEach((type, n) -> byType.add(type + " " + n));
+            b.attribute(ATTR_LOCK_COUNT, Integer.toString(total)).attribute(ATTR_LOCKS_HELD, byType.toString());
+            String localId = s.attributes().get(ATTR_LOCAL_TRANSACTION);
+            String[] inDoubt = localId == null ? null : pending.get(localId);
+            if (inDoubt != null) {
+                b.attribute(ATTR_DISTRIBUTED, inDoubt[0] != null ? inDoubt[0] : localId)
+                        .attribute(ATTR_DISTRIBUTED_STATE, inDoubt[1]).attribute(ATTR_DISTRIBUTED_ADVICE, inDoubt[2]);
+            } else if (types.containsKey("DX")) {
+                b.attribute(ATTR_DISTRIBUTED, localId != null ? localId : "true");
+            }
+            sessions.put(s.ref(), b.build());
+        }
+    }
+
+    /** Held lock counts per session and type (LMODE > 0), for the given sessions only. */
+    private Map<SessionRef, Map<String, Integer>> heldLocks(List<Session> holders) {
+        Set<Long> sids = new TreeSet<>();
+        holders.forEach(h -> sids.add(h.sessionId()));
+        boolean bind = sids.size() <= 500;
+        String sql = "SELECT " + (isRac() ? "l.INST_ID" : "CAST(NULL AS NUMBER) AS INST_ID") + ", l.SID, l.TYPE, COUNT(*)"
+                + " FROM " + view("LOCK") + " l WHERE l.LMODE > 0 AND l.TYPE IN (" + HELD_LOCKS_SQL_TYPES + ")"
+                + (bind ? " AND l.SID IN (" + String.join(", ", java.util.Collections.nCopies(sids.size(), "?")) + ")" : "")
+                + " GROUP BY " + (isRac() ? "l.INST_ID, " : "") + "l.SID, l.TYPE ORDER BY 1, 2, 3";
+        Set<SessionRef> wanted = new java.util.HashSet<>();
+        holders.forEach(h -> wanted.add(h.ref()));
+        Map<SessionRef, Map<String, Integer>> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            int i = 1;
+            for (long sid : bind ? sids : Set.<Long>of()) {
+                ps.setLong(i++, sid);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    SessionRef ref = new SessionRef(isRac() ? rs.getInt(1) : ownInstance, rs.getLong(2));
+                    if (wanted.contains(ref)) {
+                        out.computeIfAbsent(ref, r -> new java.util.TreeMap<>()).merge(rs.getString(3), rs.getInt(4), Integer::sum);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            return Map.of(); // V$LOCK not readable: no lock attributes, the snapshot itself stands
+        }
+        return out;
+    }
+
+    /** DBA_2PC_PENDING by LOCAL_TRAN_ID: {GLOBAL_TRAN_ID, STATE, ADVICE}; empty when not readable. */
+    private Map<String, String[]> inDoubtTransactions() {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT LOCAL_TRAN_ID, GLOBAL_TRAN_ID, STATE, ADVICE FROM DBA_2PC_PENDING")) {
+            while (rs.next()) {
+                String advice = rs.getString(4);
+                out.put(rs.getString(1).trim(), new String[] {rs.getString(2), rs.getString(3),
+                        "C".equals(advice) ? "commit" : "R".equals(advice) ? "rollback" : null});
+            }
+        } catch (SQLException e) {
+            return Map.of();
+        }
+        return out;
     }
 
     private Session readSession(ResultSet rs, Clock clock) throws SQLException {
@@ -354,6 +468,16 @@ public class OracleTarget implements TargetConnection {
         if (undoRecords != null) {
             b.attribute("undoRecords", undoRecords.toString());
         }
+        long xidusn = rs.getLong("XIDUSN");
+        if (!rs.wasNull()) {
+            // the transaction's local id as DBA_2PC_PENDING.LOCAL_TRAN_ID writes it ("n.n.n")
+            b.attribute(ATTR_LOCAL_TRANSACTION, xidusn + "." + rs.getLong("XIDSLOT") + "." + rs.getLong("XIDSQN"));
+        }
+        if ("THREAD".equalsIgnoreCase(rs.getString("EXECUTION_TYPE"))) {
+            // threaded execution: the server is a thread of a process shared with other sessions (SPID is not unique)
+            b.attribute(ATTR_THREADED, "true");
+        }
+        waitAttributes(b, rs.getString("STATE"), longOrNull(rs, "WAIT_TIME_MICRO"), rs.getString("WAIT_CLASS"), state);
         long elapsed = rs.getLong("ELAPSED_TIME");
         if (!rs.wasNull()) {
             b.attribute("sqlElapsedSeconds", String.format(Locale.ROOT, "%.1f", elapsed / 1e6));
@@ -374,6 +498,32 @@ public class OracleTarget implements TargetConnection {
             }
         }
         return b.build();
+    }
+
+    /**
+     * How long the current wait has lasted (V$SESSION.STATE = 'WAITING': WAIT_TIME_MICRO is the time in
+     * the current wait) and, for a session being ended or running, whether it waits on the operating
+     * system (I/O wait classes) or on the network / a database link: a kill is noticed only when that
+     * call returns (reference 004, causes 1 and 5).
+     */
+    static void waitAttributes(Session.Builder b, String waitState, Long waitMicros, String waitClass, SessionState state) {
+        if (!"WAITING".equals(waitState)) {
+            return;
+        }
+        if (waitMicros != null) {
+            b.attribute(ATTR_WAIT_SECONDS, Long.toString(waitMicros / 1_000_000));
+        }
+        if (waitClass == null || (state != SessionState.ACTIVE && state != SessionState.TERMINATING)) {
+            return;
+        }
+        switch (waitClass) {
+            case "User I/O", "System I/O" -> b.attribute(ATTR_OS_WAIT,
+                    "waiting on I/O in the operating system: the kill is acted on when the I/O returns;"
+                            + " if it never does, look at the storage (an OS process in state D ignores even SIGKILL)");
+            case "Network" -> b.attribute(ATTR_OS_WAIT,
+                    "waiting on the network or a database link: the kill is acted on when the remote side answers");
+            default -> { }
+        }
     }
 
     private static String backgroundName(String program) {

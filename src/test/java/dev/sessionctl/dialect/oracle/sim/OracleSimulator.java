@@ -84,8 +84,17 @@ public final class OracleSimulator implements AutoCloseable {
                     + " PROGRAM VARCHAR2(84), MODULE VARCHAR2(64), SERVICE_NAME VARCHAR2(64), LOGON_TIME DATE,"
                     + " LAST_CALL_ET NUMBER, SQL_ID VARCHAR2(13), SQL_CHILD_NUMBER NUMBER, SQL_EXEC_START DATE,"
                     + " EVENT VARCHAR2(64), WAIT_CLASS VARCHAR2(64), BLOCKING_SESSION NUMBER, BLOCKING_INSTANCE NUMBER,"
-                    + " FINAL_BLOCKING_SESSION NUMBER, FINAL_BLOCKING_INSTANCE NUMBER, PADDR VARCHAR2(32), TADDR VARCHAR2(32)"},
-            {"PROCESS", "ADDR VARCHAR2(32), SPID VARCHAR2(24), PNAME VARCHAR2(5)"},
+                    + " FINAL_BLOCKING_SESSION NUMBER, FINAL_BLOCKING_INSTANCE NUMBER, PADDR VARCHAR2(32), TADDR VARCHAR2(32),"
+                    // V$SESSION: STATE (WAITING, WAITED ...), WAIT_TIME_MICRO (time in the current wait, 11gR2+),
+                    // SECONDS_IN_WAIT (deprecated for the two) (Oracle Database Reference, V$SESSION)
+                    + " STATE VARCHAR2(19), WAIT_TIME_MICRO NUMBER, SECONDS_IN_WAIT NUMBER"},
+            // V$PROCESS.EXECUTION_TYPE "Operating system execution type" (PROCESS or THREAD) and STID, 12c+
+            // (Oracle Database Reference 12.1, V$PROCESS: with multithreading SPID is not unique)
+            {"PROCESS", "ADDR VARCHAR2(32), SPID VARCHAR2(24), PNAME VARCHAR2(5), STID VARCHAR2(24), EXECUTION_TYPE VARCHAR2(10)"},
+            // V$LOCK: SID, TYPE (TM DML, TX transaction, UL user; DX distributed transaction entry among the
+            // system types), LMODE held (0 none .. 6 exclusive), REQUEST (Oracle Database Reference, V$LOCK)
+            {"LOCK", "ADDR VARCHAR2(32), KADDR VARCHAR2(32), SID NUMBER, TYPE VARCHAR2(2), ID1 NUMBER, ID2 NUMBER,"
+                    + " LMODE NUMBER, REQUEST NUMBER, CTIME NUMBER, BLOCK NUMBER"},
             {"TRANSACTION", "ADDR VARCHAR2(32), SES_ADDR VARCHAR2(32), XIDUSN NUMBER, XIDSLOT NUMBER, XIDSQN NUMBER,"
                     + " STATUS VARCHAR2(16), START_TIME VARCHAR2(20), USED_UBLK NUMBER, USED_UREC NUMBER"},
             {"SQL", "SQL_ID VARCHAR2(13), CHILD_NUMBER NUMBER, SQL_TEXT VARCHAR2(1000), ELAPSED_TIME NUMBER, CPU_TIME NUMBER"},
@@ -104,6 +113,12 @@ public final class OracleSimulator implements AutoCloseable {
             }
             st.execute("CREATE TABLE DBA_OBJECTS (OWNER VARCHAR2(128), OBJECT_NAME VARCHAR2(128), SUBOBJECT_NAME VARCHAR2(128),"
                     + " OBJECT_ID NUMBER, OBJECT_TYPE VARCHAR2(23))");
+            // DBA_2PC_PENDING: distributed transactions awaiting recovery; LOCAL_TRAN_ID "n.n.n", STATE collecting /
+            // prepared / committed / forced commit / forced rollback, ADVICE C / R (Oracle Database Reference, DBA_2PC_PENDING)
+            st.execute("CREATE TABLE DBA_2PC_PENDING (LOCAL_TRAN_ID VARCHAR2(22), GLOBAL_TRAN_ID VARCHAR2(169),"
+                    + " STATE VARCHAR2(16), MIXED VARCHAR2(3), ADVICE VARCHAR2(1), TRAN_COMMENT VARCHAR2(255), FAIL_TIME DATE,"
+                    + " FORCE_TIME DATE, RETRY_TIME DATE, OS_USER VARCHAR2(64), OS_TERMINAL VARCHAR2(255), HOST VARCHAR2(128),"
+                    + " DB_USER VARCHAR2(128), COMMIT# VARCHAR2(16))");
             st.execute("CREATE TABLE ALL_OBJECTS (OWNER VARCHAR2(128), OBJECT_NAME VARCHAR2(128), OBJECT_TYPE VARCHAR2(23))");
             st.execute("CREATE TABLE SIM_PRIVS (USERNAME VARCHAR2(128), PRIVILEGE VARCHAR2(40))");
             st.execute("CREATE TABLE SIM_ROLES (USERNAME VARCHAR2(128), ROLE VARCHAR2(128))");
@@ -267,12 +282,55 @@ public final class OracleSimulator implements AutoCloseable {
                 + " USED_UREC) VALUES (?, ?, ?, 7, ?, 4242, 'ACTIVE', TO_CHAR(SYSDATE - INTERVAL '15' MINUTE, 'MM/DD/YY HH24:MI:SS'), ?, ?)",
                 s.instance(), taddr, s.saddr(), s.sid(), undoBlocks, undoBlocks * 30);
         update("UPDATE GV$SESSION SET TADDR = ? WHERE INST_ID = ? AND SID = ? AND SERIAL# = ?", taddr, s.instance(), s.sid(), s.serial());
+        // a transaction holds its TX enqueue in exclusive mode (V$LOCK TYPE TX, LMODE 6)
+        lockRow(s, "TX", 7L << 16 | s.sid(), 4242, 6);
+    }
+
+    private void lockRow(SimSession s, String type, long id1, long id2, int lmode) {
+        update("INSERT INTO GV$LOCK (INST_ID, ADDR, KADDR, SID, TYPE, ID1, ID2, LMODE, REQUEST, CTIME, BLOCK)"
+                + " VALUES (?, 'L', 'K', ?, ?, ?, ?, ?, 0, 60, 0)", s.instance(), s.sid(), type, id1, id2, lmode);
+    }
+
+    /** The session is served by a shared server (V$SESSION.SERVER SHARED; NONE between calls; both list a dispatcher). */
+    public void sharedServer(SimSession s, String server) {
+        update("UPDATE GV$SESSION SET SERVER = ? WHERE INST_ID = ? AND SID = ?", server, s.instance(), s.sid());
+    }
+
+    /** Threaded execution (12c+): the session's server is a thread (V$PROCESS.EXECUTION_TYPE = 'THREAD'). */
+    public void threaded(SimSession s) {
+        update("UPDATE GV$PROCESS SET EXECUTION_TYPE = 'THREAD', STID = SPID WHERE INST_ID = ? AND ADDR ="
+                + " (SELECT PADDR FROM GV$SESSION WHERE INST_ID = ? AND SID = ?)", s.instance(), s.instance(), s.sid());
+    }
+
+    /**
+     * The session's transaction is distributed (it went through a database link): it holds the DX
+     * "distributed transaction entry" lock; with {@code inDoubtState} (e.g. "prepared") the
+     * transaction is also listed in DBA_2PC_PENDING under its local id XIDUSN.XIDSLOT.XIDSQN.
+     */
+    public void distributed(SimSession s, String globalId, String inDoubtState, String advice) {
+        lockRow(s, "DX", s.sid(), 0, 4);
+        if (inDoubtState != null) {
+            update("INSERT INTO DBA_2PC_PENDING (LOCAL_TRAN_ID, GLOBAL_TRAN_ID, STATE, ADVICE, FAIL_TIME, RETRY_TIME, DB_USER)"
+                    + " VALUES (?, ?, ?, ?, SYSDATE, SYSDATE, ?)", "7." + s.sid() + ".4242", globalId, inDoubtState, advice, s.user());
+        }
+    }
+
+    /** The session is in a wait: STATE 'WAITING' for {@code seconds} (WAIT_TIME_MICRO, SECONDS_IN_WAIT). */
+    public void waits(SimSession s, String event, String waitClass, long seconds) {
+        update("UPDATE GV$SESSION SET EVENT = ?, WAIT_CLASS = ?, STATE = 'WAITING', WAIT_TIME_MICRO = ?, SECONDS_IN_WAIT = ?"
+                + " WHERE INST_ID = ? AND SID = ?", event, waitClass, seconds * 1_000_000, seconds, s.instance(), s.sid());
+    }
+
+    /** Marks a session KILLED without any statement (it was killed earlier, by someone else). */
+    public void markKilled(SimSession s) {
+        update("UPDATE GV$SESSION SET STATUS = 'KILLED' WHERE INST_ID = ? AND SID = ?", s.instance(), s.sid());
     }
 
     /** The session holds a DML lock on a table (V$LOCKED_OBJECT row; DBA_OBJECTS row created once). */
     public void locks(SimSession s, String owner, String table) {
         long objectId = objectId(owner, table);
         update("INSERT INTO GV$LOCKED_OBJECT VALUES (?, 7, ?, 4242, ?, ?, ?, 3)", s.instance(), s.sid(), objectId, s.sid(), s.user());
+        lockRow(s, "TM", objectId, 0, 3); // a DML lock on the table in row-X mode (V$LOCK TYPE TM, ID1 = object id)
     }
 
     private long objectId(String owner, String table) {
@@ -791,6 +849,7 @@ public final class OracleSimulator implements AutoCloseable {
 
     private void releaseLocks(int inst, long sid) {
         update("DELETE FROM GV$LOCKED_OBJECT WHERE INST_ID = ? AND SESSION_ID = ?", inst, sid);
+        update("DELETE FROM GV$LOCK WHERE INST_ID = ? AND SID = ?", inst, sid);
         // waiters get the lock: no longer blocked by this session, and they run on
         update("UPDATE GV$SESSION SET BLOCKING_SESSION = NULL, BLOCKING_INSTANCE = NULL, EVENT = NULL, WAIT_CLASS = NULL"
                 + " WHERE BLOCKING_SESSION = ? AND BLOCKING_INSTANCE = ?", sid, inst);
