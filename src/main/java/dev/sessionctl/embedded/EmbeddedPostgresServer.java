@@ -80,6 +80,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setCleanDataDirectory(true)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", Integer.toString(MAX_CONNECTIONS))
+                    // PREPARE TRANSACTION is refused while this is 0 (the default): tests of prepared
+                    // transactions (locks without a session, `sessionctl orphans`) need a few slots
+                    .setServerConfig("max_prepared_transactions", "10")
                     // the 2-core test machine: keep the server small and quiet
                     .setServerConfig("shared_buffers", "32MB")
                     .setServerConfig("fsync", "off")
