@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "orphans", mixinStandardHelpOptions = true,
         description = {"Transactions whose session is gone; the server still cleans them up.",
                 "Oracle: rolled back by PMON/SMON; MySQL/MariaDB: XA PREPARED after a disconnect, or rolling back",
-                "after a crash. Their locks stay until that ends; there is no session left to kill."})
+                "after a crash; PostgreSQL: prepared transactions (pg_prepared_xacts). Their locks stay until that ends; there is no session left to kill."})
 final class OrphansCommand extends TargetCommand {
 
     @Override
@@ -46,7 +46,7 @@ final class OrphansCommand extends TargetCommand {
                             o.start() == null ? "" : Durations.format(Duration.between(o.start(), now)), o.size(), o.records());
                 }
                 t.print(out(), wide);
-                boolean rollingBack = orphans.stream().anyMatch(o -> !isXaPrepared(o));
+                boolean rollingBack = orphans.stream().anyMatch(o -> !isXaPrepared(o) && !isPgPrepared(o));
                 out().println(orphans.size() + " transaction(s) without a session on " + target.name()
                         + (rollingBack ? "; watch UNDO-LEFT shrink: the cleanup is progressing" : ""));
                 if (orphans.stream().anyMatch(OrphansCommand::isXaPrepared)) {
@@ -55,10 +55,19 @@ final class OrphansCommand extends TargetCommand {
                             + " XA COMMIT or XA ROLLBACK with its xid (XA RECOVER lists them); ask the transaction manager"
                             + " which (see docs/mysql.md)");
                 }
+                if (orphans.stream().anyMatch(OrphansCommand::isPgPrepared)) {
+                    out().println("PREPARED (PostgreSQL): a prepared transaction has no session and keeps its locks"
+                            + " (UNDO-LEFT shows how many) until someone runs COMMIT PREPARED or ROLLBACK PREPARED with"
+                            + " its gid; ask the transaction manager which (see docs/postgresql.md)");
+                }
                 out().flush();
             }
         }
         return ExitCode.OK;
+    }
+
+    private static boolean isPgPrepared(OrphanTransaction o) {
+        return o.status() != null && o.status().startsWith("PREPARED xid ");
     }
 
     private static boolean isXaPrepared(OrphanTransaction o) {
