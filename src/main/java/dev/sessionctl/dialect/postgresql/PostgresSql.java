@@ -133,6 +133,28 @@ final class PostgresSql {
                 + " AND l.database = (SELECT d.oid FROM pg_database AS d WHERE d.datname = current_database())"
                 + " AND l.pid IS NOT NULL";
 
+    /**
+     * Granted locks per backend and lock type, for the given backends only (one int[] parameter). One
+     * statement per snapshot: pg_locks reads the whole lock table once (pg_lock_status), so it is
+     * never queried per session, and only when some backend is in a transaction or blocks another.
+     */
+    static final String HELD_LOCKS = "SELECT l.pid, l.locktype, count(*) AS n FROM pg_locks AS l"
+            + " WHERE l.granted AND l.pid = ANY(?) GROUP BY l.pid, l.locktype ORDER BY l.pid, l.locktype";
+
+    /**
+     * Prepared transactions (PREPARE TRANSACTION): they outlive their session and keep their locks until
+     * COMMIT PREPARED / ROLLBACK PREPARED. pg_locks lists their locks with a NULL pid, under the virtual
+     * transaction id of the backend that prepared them (seen on 16: "3/7", not a fixed form), so the
+     * locks are found through the transactionid lock the prepared transaction holds on its own xid.
+     * The lock table is read once (a CTE referenced twice is materialized).
+     */
+    static final String PREPARED_XACTS = "WITH l AS (SELECT locktype, virtualtransaction, transactionid, granted"
+            + " FROM pg_locks WHERE pid IS NULL)"
+            + " SELECT p.gid, p.transaction::text AS xid, p.prepared, p.owner, p.database,"
+            + " (SELECT count(*) FROM l AS own JOIN l AS x ON x.virtualtransaction = own.virtualtransaction AND x.granted"
+            + "   WHERE own.locktype = 'transactionid' AND own.transactionid = p.transaction) AS locks"
+            + " FROM pg_prepared_xacts AS p ORDER BY p.prepared";
+
     /** Who we are and what we may do; one row. */
     static String account(int versionNum) {
         return "SELECT current_user AS me, quote_ident(current_user) AS me_quoted, r.rolsuper,"

@@ -5,6 +5,7 @@ import dev.sessionctl.kill.KillAction;
 import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Engine;
+import dev.sessionctl.model.OrphanTransaction;
 import dev.sessionctl.model.Session;
 import dev.sessionctl.model.SessionKey;
 import dev.sessionctl.model.SessionKind;
@@ -27,12 +28,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 
 /**
  * A PostgreSQL target over one JDBC connection. The connection runs in autocommit (every read is a
@@ -44,6 +48,9 @@ public final class PostgresTarget implements TargetConnection {
     /** Marks a session whose details this account may not see (no backend_start: no identity). */
     static final String HIDDEN_INCARNATION = "hidden";
     static final String APPLICATION_NAME = "sessionctl";
+    /** Session attributes the termination engine reads (docs/termination.md). */
+    public static final String ATTR_LOCKS_HELD = "locksHeld";
+    public static final String ATTR_LOCK_COUNT = "lockCount";
     /** The terminate wait shown by {@link #statementFor(KillAction, Session)} (KillRequest's default). */
     static final Duration DEFAULT_TERMINATE_WAIT = Duration.ofSeconds(5);
 
@@ -146,6 +153,7 @@ public final class PostgresTarget implements TargetConnection {
                 serverTime = serverClock(); // a filtered read that matched nothing
             }
             forgetGoneTerminations(sessions, only);
+            addHeldLocks(sessions, own);
             return new Snapshot(spec.name(), Engine.POSTGRESQL, version, serverTime, sessions, own);
         } catch (SQLException e) {
             throw SqlErrors.translate(e, "reading pg_stat_activity on " + spec.name());
@@ -205,6 +213,65 @@ public final class PostgresTarget implements TargetConnection {
         b.attribute("backendXid", rs.getString("backend_xid"));
         b.attribute("backendXmin", rs.getString("backend_xmin"));
         return b.build();
+    }
+
+    /**
+     * {@code locksHeld} / {@code lockCount} for the backends that can hold locks that matter: those in
+     * a transaction and those another backend waits for (not our own). One pg_locks aggregate for all
+     * of them, and none when there is no such backend. Best effort: a failure leaves the attributes out.
+     */
+    private void addHeldLocks(List<Session> sessions, Set<SessionRef> own) {
+        Set<SessionRef> blockers = new HashSet<>();
+        sessions.forEach(s -> blockers.addAll(s.blockedBy()));
+        List<Integer> pids = new ArrayList<>();
+        for (Session s : sessions) {
+            if (!own.contains(s.ref()) && (s.transactionStart() != null || blockers.contains(s.ref()))) {
+                pids.add((int) s.sessionId());
+            }
+        }
+        if (pids.isEmpty()) {
+            return;
+        }
+        Map<Long, Map<String, Integer>> held = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(PostgresSql.HELD_LOCKS)) {
+            ps.setArray(1, connection.createArrayOf("int4", pids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    held.computeIfAbsent((long) rs.getInt(1), p -> new TreeMap<>()).put(rs.getString(2), rs.getInt(3));
+                }
+            }
+        } catch (SQLException e) {
+            return; // autocommit: a failed read leaves nothing behind; the snapshot stands without the counts
+        }
+        for (int i = 0; i < sessions.size(); i++) {
+            Map<String, Integer> types = held.get(sessions.get(i).sessionId());
+            if (types != null) {
+                int total = types.values().stream().mapToInt(Integer::intValue).sum();
+                StringJoiner text = new StringJoiner(", ", total + " (", ")");
+                types.forEach((type, n) -> text.add(type + " " + n));
+                sessions.set(i, sessions.get(i).toBuilder().attribute(ATTR_LOCK_COUNT, Integer.toString(total))
+                        .attribute(ATTR_LOCKS_HELD, text.toString()).build());
+            }
+        }
+    }
+
+    /**
+     * Prepared transactions (pg_prepared_xacts): no session, yet they hold their locks until someone
+     * runs COMMIT PREPARED or ROLLBACK PREPARED with their gid. Status {@code PREPARED}, size = locks held.
+     */
+    @Override
+    public List<OrphanTransaction> orphanTransactions() {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(PostgresSql.PREPARED_XACTS)) {
+            List<OrphanTransaction> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(new OrphanTransaction(0, rs.getString("gid"), "PREPARED xid " + rs.getString("xid") + " by "
+                        + rs.getString("owner") + " in " + rs.getString("database"), instant(rs, "prepared"),
+                        rs.getLong("locks"), null));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw SqlErrors.translate(e, "reading pg_prepared_xacts on " + spec.name());
+        }
     }
 
     /** pg_stat_activity.state, including 'idle in transaction (aborted)': still holding its locks. */
@@ -659,6 +726,8 @@ public final class PostgresTarget implements TargetConnection {
         m.put("parallelLeader", Boolean.toString(versionNum >= PostgresSql.V13));
         m.put("queryId", Boolean.toString(versionNum >= PostgresSql.V14));
         m.put("lockHolders", "true");
+        m.put("locksHeld", "pg_locks (granted, per backend in a transaction or blocking)");
+        m.put("orphanTransactions", "pg_prepared_xacts");
         return m;
     }
 
