@@ -87,7 +87,17 @@ final class MySqlTargetConnection implements TargetConnection {
     }
 
     private record Trx(String trxId, String state, Long ageMicros, Long rowsModified, String isolation,
-                       Long waitMicros) {
+                       Long waitMicros, Long rowsLocked, Long lockStructs, Long tablesLocked) {
+
+        /** The locksHeld text (docs/termination.md) from INNODB_TRX's counters, or null when it holds none. */
+        String locksHeld() {
+            if ((rowsLocked == null || rowsLocked == 0) && (tablesLocked == null || tablesLocked == 0)
+                    && (lockStructs == null || lockStructs == 0)) {
+                return null;
+            }
+            return "~" + (rowsLocked == null ? 0 : rowsLocked) + " row(s) in " + (tablesLocked == null ? 0 : tablesLocked)
+                    + " table(s), " + (lockStructs == null ? 0 : lockStructs) + " lock struct(s)";
+        }
     }
 
     private record RowWait(long waiting, long blocking, String table, String index, String mode) {
@@ -411,11 +421,13 @@ final class MySqlTargetConnection implements TargetConnection {
         letInnodbCacheRefresh();
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT trx_mysql_thread_id, trx_id, trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)),"
-                        + " trx_rows_modified, trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6))"
+                        + " trx_rows_modified, trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)),"
+                        // what the transaction holds, in the same read (INNODB_TRX: rows locked is approximate)
+                        + " trx_rows_locked, trx_lock_structs, trx_tables_locked"
                         + " FROM information_schema.INNODB_TRX")) {
             while (rs.next()) {
                 out.put(rs.getLong(1), new Trx(rs.getString(2), rs.getString(3), longOrNull(rs, 4), longOrNull(rs, 5),
-                        rs.getString(6), longOrNull(rs, 7)));
+                        rs.getString(6), longOrNull(rs, 7), longOrNull(rs, 8), longOrNull(rs, 9), longOrNull(rs, 10)));
             }
         }
         return out;
@@ -600,7 +612,10 @@ final class MySqlTargetConnection implements TargetConnection {
                 b.transactionStart(now.minusNanos(trx.ageMicros() * 1000));
             }
             b.transactionSize(trx.rowsModified()).attribute("trx_id", trx.trxId()).attribute("trx_state", trx.state())
-                    .attribute("trx_isolation", trx.isolation());
+                    .attribute("trx_isolation", trx.isolation()).attribute("locksHeld", trx.locksHeld());
+            if (trx.locksHeld() != null && trx.rowsLocked() != null) {
+                b.attribute("rowsLocked", trx.rowsLocked().toString());
+            }
         }
         Set<SessionRef> blockers = new LinkedHashSet<>();
         if (!rowWaits.isEmpty()) {
