@@ -141,6 +141,24 @@ class PostgresLocksAndPreparedTest {
         });
         await("the preparing backend is gone", target::snapshot, s -> find(s, ownerPid).isEmpty());
 
+        // a session that needs the row waits on a transaction that has no backend: pg_blocking_pids says 0
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection waiter = jdbc(pg, pg.superuser(), "waits-on-prepared")) {
+            int waiterPid = pid(waiter);
+            Future<Integer> blocked = pool.submit(() -> {
+                try (Statement st = waiter.createStatement()) {
+                    return st.executeUpdate("UPDATE held SET v = v + 10 WHERE id = 2");
+                }
+            });
+            Session w = awaitSession(target, waiterPid, s -> !s.blockedBy().isEmpty(), "waiter blocked by the prepared transaction");
+            assertThat(w.blockedBy()).containsExactly(SessionRef.of(0));
+            exec(pg, "COMMIT PREPARED 'sessionctl-orphan-1'");
+            assertThat(blocked.get()).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        exec(pg, "BEGIN", "UPDATE held SET v = v + 1 WHERE id = 2", "PREPARE TRANSACTION 'sessionctl-orphan-1'");
+
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new String[] {"orphans", "--wide", "--url", pg.jdbcUrl(), "-U", pg.superuser()},
