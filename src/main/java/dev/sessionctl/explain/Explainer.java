@@ -40,6 +40,9 @@ public final class Explainer {
     public static final String ATTR_DISTRIBUTED_STATE = "distributedTransactionState";
     public static final String ATTR_DISTRIBUTED_ADVICE = "distributedTransactionAdvice";
     public static final String ATTR_LOCAL_TRANSACTION = "localTransactionId";
+    /** A dialect's hint that the session waits on the operating system, and for how long (seconds). */
+    public static final String ATTR_OS_WAIT = "osWait";
+    public static final String ATTR_WAIT_SECONDS = "waitSeconds";
 
     private final TargetConnection target;
     private final GuardChain guards;
@@ -146,6 +149,15 @@ public final class Explainer {
                 && (s.state() == SessionState.ACTIVE || s.state() == SessionState.TERMINATING)) {
             findings.add(new Explanation.Finding("network-wait", "it waits on the network or a remote database ("
                     + wait + "): a kill is noticed only when that call returns"));
+        }
+        // the dialect's hint (Oracle: a User/System I/O wait) when the host itself was not asked
+        if (s.attributes().containsKey(ATTR_OS_WAIT) && (wait == null || !isNetworkWait(wait))
+                && (process == null || !process.isUninterruptible())
+                && (s.state() == SessionState.ACTIVE || s.state() == SessionState.TERMINATING)) {
+            String seconds = s.attributes().get(ATTR_WAIT_SECONDS);
+            findings.add(new Explanation.Finding("io-wait", "it waits on the operating system (" + wait
+                    + (seconds == null ? "" : ", for " + seconds + "s") + "): " + s.attributes().get(ATTR_OS_WAIT)
+                    + (host == null ? "; with --host-access, explain shows the process state" : "")));
         }
         if (refusal.isPresent() && s.state() != SessionState.TERMINATING) {
             findings.add(0, new Explanation.Finding("protected", "sessionctl will not end it: guard "

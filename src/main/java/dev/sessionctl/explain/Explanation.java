@@ -43,7 +43,7 @@ public record Explanation(SessionKey key, Session session, boolean gone, String 
      * One reason.
      *
      * @param code stable identifier for scripts: rolling-back, stalled, terminating-unmeasured, uninterruptible-io,
-     *             network-wait, distributed-transaction, idle-in-transaction, long-statement, protected,
+     *             io-wait, network-wait, distributed-transaction, idle-in-transaction, long-statement, protected,
      *             shared-server, blocking, gone
      */
     public record Finding(String code, String text) {

@@ -115,6 +115,23 @@ class OracleSessionAttributesSimulatorTest {
     }
 
     @Test
+    void explainTellsThatAKilledSessionWaitsOnIo() {
+        SimSession s = sim.session(1, "APP");
+        sim.runs(s, "7h35mzcb6qx9d", "DELETE FROM big");
+        sim.transaction(s, 4000);
+        sim.waits(s, "db file sequential read", "User I/O", 240);
+        sim.markKilled(s);
+
+        Explanation e = new Explainer(target, GuardChain.standard(ProtectionPolicy.none()), null, stalled)
+                .explain(read(s).key(), Duration.ZERO, "sessionctl -t orcl");
+
+        assertThat(e.findings()).filteredOn(f -> f.code().equals("io-wait")).singleElement()
+                .satisfies(f -> assertThat(f.text()).contains("User I/O: db file sequential read, for 240s")
+                        .contains("storage").contains("--host-access"));
+        assertThat(e.findings()).extracting(Explanation.Finding::code).doesNotContain("network-wait");
+    }
+
+    @Test
     void sharedServerAndThreadedSessionsAreMarked() {
         SimSession shared = sim.session(1, "APP");
         sim.sharedServer(shared, "SHARED");
