@@ -220,8 +220,9 @@ public class OracleTarget implements TargetConnection {
                 + " s.WAIT_CLASS, s.BLOCKING_SESSION, s.BLOCKING_INSTANCE, s.FINAL_BLOCKING_SESSION,"
                 + " s.FINAL_BLOCKING_INSTANCE, p.SPID, t.USED_UBLK, t.USED_UREC, t.START_TIME, q.SQL_TEXT,"
                 + " q.ELAPSED_TIME, q.CPU_TIME, px.QCSID, px.QCINST_ID, t.XIDUSN, t.XIDSLOT, t.XIDSQN, s.STATE,"
-                // WAIT_TIME_MICRO and STATE replace SECONDS_IN_WAIT (11gR2); EXECUTION_TYPE came with 12c threaded execution
-                + (majorVersion >= 11 || majorVersion == 0 ? " s.WAIT_TIME_MICRO," : " s.SECONDS_IN_WAIT * 1000000 AS WAIT_TIME_MICRO,")
+                // WAIT_TIME_MICRO and STATE replace the deprecated SECONDS_IN_WAIT (11gR2, the oldest release read);
+                // EXECUTION_TYPE came with 12c threaded execution
+                + " s.WAIT_TIME_MICRO,"
                 + (majorVersion >= 12 ? " p.EXECUTION_TYPE" : " CAST(NULL AS VARCHAR2(10)) AS EXECUTION_TYPE")
                 + " FROM " + view("SESSION") + " s"
                 + " LEFT JOIN " + view("PROCESS") + " p ON p.ADDR = s.PADDR" + sameInst("p")
