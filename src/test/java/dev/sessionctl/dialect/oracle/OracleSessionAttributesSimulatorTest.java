@@ -96,6 +96,23 @@ class OracleSessionAttributesSimulatorTest {
     }
 
     @Test
+    void onRacLocksAreMatchedByInstanceAndSidNotSidAlone() throws Exception {
+        try (OracleSimulator rac = new OracleSimulator(2).dba("SESSIONCTL");
+             TargetConnection t = new OracleDialect().open(rac.connect("SESSIONCTL", 1), SPEC)) {
+            SimSession onOne = rac.session(1, "APP");
+            SimSession onTwo = rac.sessionAt(2, onOne.sid(), "APP"); // the same SID on the other instance
+            rac.transaction(onTwo, 5);
+            rac.locks(onTwo, "APP", "ORDERS");
+
+            var snap = t.snapshot();
+            assertThat(snap.find(new SessionRef(2, onTwo.sid())).orElseThrow().attributes())
+                    .containsEntry("locksHeld", "2 (TM 1, TX 1)");
+            assertThat(snap.find(new SessionRef(1, onOne.sid())).orElseThrow().attributes())
+                    .doesNotContainKeys("locksHeld", "lockCount");
+        }
+    }
+
+    @Test
     void waitSecondsAndOsWaitHints() {
         SimSession io = sim.session(1, "APP");
         sim.runs(io, "7h35mzcb6qx9d", "SELECT * FROM big");
