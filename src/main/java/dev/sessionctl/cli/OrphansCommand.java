@@ -40,7 +40,7 @@ final class OrphansCommand extends TargetCommand {
             }
             default -> {
                 Table t = new Table().column("INST", 4).column("TRANSACTION", 16).column("STATUS", 16).column("AGE", 8)
-                        .column("UNDO-LEFT", 10).column("RECORDS", 12);
+                        .column("SIZE", 10).column("RECORDS", 12);
                 for (OrphanTransaction o : orphans) {
                     t.row(o.instance(), o.transactionId(), o.status(),
                             o.start() == null ? "" : Durations.format(Duration.between(o.start(), now)), o.size(), o.records());
@@ -48,7 +48,7 @@ final class OrphansCommand extends TargetCommand {
                 t.print(out(), wide);
                 boolean rollingBack = orphans.stream().anyMatch(o -> !isXaPrepared(o) && !isPgPrepared(o));
                 out().println(orphans.size() + " transaction(s) without a session on " + target.name()
-                        + (rollingBack ? "; watch UNDO-LEFT shrink: the cleanup is progressing" : ""));
+                        + (rollingBack ? "; watch SIZE shrink: the cleanup is progressing" : ""));
                 if (orphans.stream().anyMatch(OrphansCommand::isXaPrepared)) {
                     // nothing on the server will ever end these: they wait for the transaction manager's decision
                     out().println("XA PREPARED: never cleaned up by the server; its locks stay until someone runs"
@@ -57,7 +57,7 @@ final class OrphansCommand extends TargetCommand {
                 }
                 if (orphans.stream().anyMatch(OrphansCommand::isPgPrepared)) {
                     out().println("PREPARED (PostgreSQL): a prepared transaction has no session and keeps its locks"
-                            + " (UNDO-LEFT shows how many) until someone runs COMMIT PREPARED or ROLLBACK PREPARED with"
+                            + " (SIZE shows how many) until someone runs COMMIT PREPARED or ROLLBACK PREPARED with"
                             + " its gid; ask the transaction manager which (see docs/postgresql.md)");
                 }
                 out().flush();
