@@ -61,7 +61,9 @@ public final class Explainer {
 
     /**
      * @param sample        time between the two reads used to measure progress (zero: one read)
-     * @param commandPrefix how to call sessionctl on this target, e.g. {@code sessionctl -t prod}
+     * @param commandPrefix how to call sessionctl on this target, e.g. {@code sessionctl -t prod}; the suggested
+     *                      commands put its target options after the command and key ({@code sessionctl kill KEY
+     *                      -t prod --wait}), where the CLI accepts them
      */
     public Explanation explain(SessionKey key, Duration sample, String commandPrefix) {
         String prefix = commandPrefix == null || commandPrefix.isBlank() ? "sessionctl" : commandPrefix.trim();
@@ -169,7 +171,7 @@ public final class Explainer {
             if (progress != null && progress.remaining() != null && progress.progressing()) {
                 findings.add(0, new Explanation.Finding("rolling-back", progress.describe()
                         + ". It is undoing its transaction: ending it again would not help and can make recovery longer"));
-                return new Explanation.NextStep("wait", prefix + " explain " + key + " --sample 30s",
+                return new Explanation.NextStep("wait", command(prefix, "explain", key, "--sample 30s"),
                         "let the rollback finish" + (progress.eta() == null ? "" : " (ETA " + fmt(progress.eta()) + ")")
                                 + "; check progress again");
             }
@@ -190,25 +192,25 @@ public final class Explainer {
                         + " ROLLBACK FORCE '" + localId + "'");
             }
             if (progress == null) {
-                return new Explanation.NextStep("wait", prefix + " explain " + key + " --sample 30s",
+                return new Explanation.NextStep("wait", command(prefix, "explain", key, "--sample 30s"),
                         "measure whether it is rolling back before doing anything more");
             }
             if (distributed != null && family == Engine.Family.ORACLE) {
                 // killing the server process mid-commit would leave the transaction in doubt, holding its locks
-                return new Explanation.NextStep("escalate", prefix + " kill " + key
-                        + " --escalate --ladder terminate-immediate:1m,disconnect-immediate:1m",
+                return new Explanation.NextStep("escalate", command(prefix, "kill", key,
+                        "--escalate --ladder terminate-immediate:1m,disconnect-immediate:1m"),
                         "it waits on the remote database of its distributed transaction: check the database link first;"
                                 + " then KILL SESSION IMMEDIATE and DISCONNECT SESSION IMMEDIATE only, no OS kill (a killed"
                                 + " process can leave the transaction in doubt in DBA_2PC_PENDING, still holding its locks)");
             }
-            return new Explanation.NextStep("escalate", prefix + " kill " + key + " --escalate",
+            return new Explanation.NextStep("escalate", command(prefix, "kill", key, "--escalate"),
                     nextRung(family, shared.isPresent()) + " (the ladder watches it first and escalates only if it stays stalled)");
         }
         if (s.state() == SessionState.IDLE_IN_TRANSACTION) {
             findings.add(0, new Explanation.Finding("idle-in-transaction", "idle in an open transaction"
                     + (s.transactionStart() == null ? "" : " since " + s.transactionStart())
                     + ": it holds its locks until the transaction ends; the application forgot to commit"));
-            return new Explanation.NextStep("terminate", prefix + " kill " + key + " --wait",
+            return new Explanation.NextStep("terminate", command(prefix, "kill", key, "--wait"),
                     "ending it rolls back only its open transaction"
                             + (s.transactionSize() == null ? "" : " (" + s.transactionSize() + " " + unit + ")")
                             + " and frees what it holds");
@@ -221,11 +223,21 @@ public final class Explainer {
                 findings.add(new Explanation.Finding("large-transaction", "its transaction holds " + s.transactionSize()
                         + " " + unit + ": ending it means rolling all of that back, which can take about as long as it took"));
             }
-            return new Explanation.NextStep("cancel", prefix + " kill " + key + " --cancel --wait",
-                    "stop only the statement first; if it does not stop, " + prefix + " kill " + key + " --escalate");
+            return new Explanation.NextStep("cancel", command(prefix, "kill", key, "--cancel --wait"),
+                    "stop only the statement first; if it does not stop, " + command(prefix, "kill", key, "--escalate"));
         }
-        return new Explanation.NextStep("terminate", prefix + " kill " + key + " --wait",
+        return new Explanation.NextStep("terminate", command(prefix, "kill", key, "--wait"),
                 "nothing holds it; a plain terminate should end it");
+    }
+
+    /**
+     * {@code sessionctl VERB KEY [target options] ARGS}: target options are options of each command, not of
+     * {@code sessionctl} itself, so they must follow the command for the suggestion to run as printed.
+     */
+    static String command(String prefix, String verb, String key, String args) {
+        String[] parts = prefix.trim().split("\\s+", 2);
+        String targetArgs = parts.length > 1 ? " " + parts[1] : "";
+        return parts[0] + " " + verb + " " + key + targetArgs + " " + args;
     }
 
     private static String nextRung(Engine.Family family, boolean shared) {

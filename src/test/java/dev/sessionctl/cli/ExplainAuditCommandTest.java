@@ -86,7 +86,7 @@ class ExplainAuditCommandTest {
             assertThat(text.out()).contains("session " + key).contains("idle in transaction")
                     .contains("[idle-in-transaction]").contains("blocks          2 session(s)")
                     .contains("server process  " + w.blockerSessionId() + " (state S)")
-                    .contains("next: terminate").contains("sessionctl --url " + pg.jdbcUrl() + " -U postgres kill " + key + " --wait");
+                    .contains("next: terminate").contains("sessionctl kill " + key + " --url " + pg.jdbcUrl() + " -U postgres --wait");
 
             Run json = run("explain", key, "--url", pg.jdbcUrl(), "-U", pg.superuser(), "--sample", "0", "-o", "json");
             assertThat(json.code()).as(json.err()).isZero();

@@ -232,7 +232,7 @@ class EscalationMariaDbTest {
             assertThat(e.transactionSize()).isEqualTo(3L);
             assertThat(e.transactionUnit()).isEqualTo("rows");
             assertThat(e.processNote()).contains("threads");
-            assertThat(e.next().command()).isEqualTo("sessionctl -t maria kill " + key.printable() + " --wait");
+            assertThat(e.next().command()).isEqualTo("sessionctl kill " + key.printable() + " -t maria --wait");
             victim.rollback();
         }
     }

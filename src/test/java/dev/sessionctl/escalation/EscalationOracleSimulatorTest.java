@@ -153,7 +153,7 @@ class EscalationOracleSimulatorTest {
         assertThat(e.state()).isEqualTo("terminating");
         assertThat(e.findings().get(0).code()).isEqualTo("rolling-back");
         assertThat(e.rollback().perSecond()).isEqualTo(40.0); // 400 blocks in 10 s
-        assertThat(e.next().command()).isEqualTo("sessionctl -t orcl explain " + k.printable() + " --sample 30s");
+        assertThat(e.next().command()).isEqualTo("sessionctl explain " + k.printable() + " -t orcl --sample 30s");
     }
 
     @Test

@@ -224,7 +224,7 @@ class EscalationPostgresTest {
             assertThat(e.blocked()).hasSize(2);
             assertThat(e.process().commandLine()).contains("postgres");
             assertThat(e.serverProcess()).isEqualTo(Long.toString(w.blockerSessionId()));
-            assertThat(e.next().command()).isEqualTo("sessionctl --url " + pg.jdbcUrl() + " kill " + blocker.printable() + " --wait");
+            assertThat(e.next().command()).isEqualTo("sessionctl kill " + blocker.printable() + " --url " + pg.jdbcUrl() + " --wait");
         }
     }
 

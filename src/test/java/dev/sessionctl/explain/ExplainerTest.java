@@ -50,7 +50,7 @@ class ExplainerTest {
         assertThat(e.findings()).extracting(Explanation.Finding::code).contains("blocking");
         assertThat(e.blocked()).extracting(Explanation.Blocked::key).containsExactly("130,77");
         assertThat(e.next().action()).isEqualTo("wait");
-        assertThat(e.next().command()).isEqualTo("sessionctl -t prod explain 125,4892 --sample 30s");
+        assertThat(e.next().command()).isEqualTo("sessionctl explain 125,4892 -t prod --sample 30s");
         assertThat(e.waitEvent()).isEqualTo("User I/O: db file sequential read");
     }
 
@@ -110,7 +110,7 @@ class ExplainerTest {
         assertThat(e.findings().get(0).code()).isEqualTo("idle-in-transaction");
         assertThat(e.blocked()).extracting(Explanation.Blocked::key).containsExactly("43,1", "44,1");
         assertThat(e.blocked()).extracting(Explanation.Blocked::level).containsExactly(1, 2);
-        assertThat(e.next().command()).isEqualTo("sessionctl --url jdbc:postgresql://db/app kill 42,1700 --wait");
+        assertThat(e.next().command()).isEqualTo("sessionctl kill 42,1700 --url jdbc:postgresql://db/app --wait");
         assertThat(e.rollback()).isNull();
     }
 
@@ -146,5 +146,13 @@ class ExplainerTest {
         assertThat(e.transactionUnit()).isEqualTo("rows");
         assertThat(e.next().command()).isEqualTo("sessionctl kill 9,1 --cancel --wait");
         assertThat(e.processNote()).contains("threads");
+    }
+
+    @Test
+    void suggestedCommandsPutTargetOptionsAfterTheCommandSoTheyRunAsPrinted() {
+        assertThat(Explainer.command("sessionctl --url jdbc:postgresql://h:5432/db -U app", "kill", "7,1", "--wait"))
+                .isEqualTo("sessionctl kill 7,1 --url jdbc:postgresql://h:5432/db -U app --wait");
+        assertThat(Explainer.command("sessionctl", "explain", "7,1", "--sample 30s"))
+                .isEqualTo("sessionctl explain 7,1 --sample 30s");
     }
 }

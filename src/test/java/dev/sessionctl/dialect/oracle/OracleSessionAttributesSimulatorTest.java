@@ -223,8 +223,8 @@ class OracleSessionAttributesSimulatorTest {
         assertThat(e.findings()).extracting(Explanation.Finding::code)
                 .contains("stalled", "distributed-transaction", "network-wait");
         assertThat(e.next().action()).isEqualTo("escalate");
-        assertThat(e.next().command()).isEqualTo("sessionctl -t orcl kill " + before.key().printable()
-                + " --escalate --ladder terminate-immediate:1m,disconnect-immediate:1m");
+        assertThat(e.next().command()).isEqualTo("sessionctl kill " + before.key().printable()
+                + " -t orcl --escalate --ladder terminate-immediate:1m,disconnect-immediate:1m");
         assertThat(e.next().why()).contains("database link").contains("no OS kill");
         assertThat(e.locksHeld()).contains("DX 1");
     }
