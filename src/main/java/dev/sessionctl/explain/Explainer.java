@@ -215,6 +215,21 @@ public final class Explainer {
                             + (s.transactionSize() == null ? "" : " (" + s.transactionSize() + " " + unit + ")")
                             + " and frees what it holds");
         }
+        Optional<Session> root = s.state() == SessionState.ACTIVE && s.isWaitingOnSession() ? rootBlockerOf(snap, s.ref())
+                : Optional.empty();
+        if (root.isPresent()) {
+            // a waiter is slow because of its root blocker: cancelling the waiter frees nothing
+            Session r = root.get();
+            String rootKey = r.key().printable();
+            findings.add(0, new Explanation.Finding("waiting-on-blocker", "it waits"
+                    + (s.timeInState(snap.serverTime()) == null ? "" : " for " + fmt(s.timeInState(snap.serverTime())))
+                    + (wait == null ? "" : " on " + wait) + " behind root blocker " + rootKey + " ("
+                    + (r.user() == null ? "" : r.user() + ", ") + r.state().label() + "): it runs again as soon as"
+                    + " that session commits or ends"));
+            return new Explanation.NextStep("explain-blocker", command(prefix, "explain", rootKey, "--sample 0"),
+                    "the cause is root blocker " + rootKey + ": see why it holds its locks and end it if it must go;"
+                            + " to stop only this statement instead: " + command(prefix, "kill", key, "--cancel --wait"));
+        }
         if (s.state() == SessionState.ACTIVE) {
             findings.add(0, new Explanation.Finding("long-statement", "running a statement"
                     + (s.queryAge(snap.serverTime()) == null ? "" : " for " + fmt(s.queryAge(snap.serverTime())))
@@ -260,6 +275,16 @@ public final class Explainer {
 
     private static Optional<Session> same(Snapshot snap, SessionKey key) {
         return snap.find(key.ref()).filter(s -> s.key().incarnation().equals(key.incarnation()));
+    }
+
+    /** The root blocker whose tree holds this waiter, if the blocking analysis finds one (not in a deadlock). */
+    private static Optional<Session> rootBlockerOf(Snapshot snap, SessionRef ref) {
+        for (BlockingReport.Root root : BlockingAnalyzer.analyze(snap).roots()) {
+            if (root.waiters().stream().anyMatch(w -> w.session().ref().equals(ref))) {
+                return Optional.of(root.session());
+            }
+        }
+        return Optional.empty();
     }
 
     private static List<Explanation.Blocked> blockedBy(Snapshot snap, SessionRef ref) {

@@ -149,6 +149,25 @@ class ExplainerTest {
     }
 
     @Test
+    void waiterPointsAtItsRootBlockerNotAtCancellingItself() {
+        Session root = client(42, "1700").user("app").state(SessionState.IDLE_IN_TRANSACTION)
+                .transactionStart(Instant.parse("2026-11-22T02:00:00Z")).build();
+        Session w1 = client(43, "1").state(SessionState.ACTIVE).waitEvent("transactionid").waitEventType("Lock")
+                .addBlocker(root.ref()).build();
+        Session w2 = client(44, "1").state(SessionState.ACTIVE).addBlocker(w1.ref()).build();
+        FakeTargetConnection t = new FakeTargetConnection(Engine.POSTGRESQL, List.of(KillAction.CANCEL, KillAction.TERMINATE))
+                .add(root).add(w1).add(w2);
+
+        Explanation e = explainer(t, ProtectionPolicy.none()).explain(w2.key(), Duration.ZERO, "sessionctl -t prod");
+
+        assertThat(e.findings().get(0).code()).isEqualTo("waiting-on-blocker");
+        assertThat(e.findings().get(0).text()).contains("root blocker 42,1700").contains("idle in transaction");
+        assertThat(e.next().action()).isEqualTo("explain-blocker");
+        assertThat(e.next().command()).isEqualTo("sessionctl explain 42,1700 -t prod --sample 0");
+        assertThat(e.next().why()).contains("sessionctl kill 44,1 -t prod --cancel --wait");
+    }
+
+    @Test
     void suggestedCommandsPutTargetOptionsAfterTheCommandSoTheyRunAsPrinted() {
         assertThat(Explainer.command("sessionctl --url jdbc:postgresql://h:5432/db -U app", "kill", "7,1", "--wait"))
                 .isEqualTo("sessionctl kill 7,1 --url jdbc:postgresql://h:5432/db -U app --wait");
