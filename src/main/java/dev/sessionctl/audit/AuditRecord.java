@@ -57,6 +57,12 @@ public record AuditRecord(String id, String phase, Instant time, Actor actor, St
 
         static final int MAX_SQL = 2000;
 
+        /** A session known only by its key (an escalation that never saw it, e.g. gone before the first read). */
+        public static SessionInfo keyOnly(dev.sessionctl.model.SessionKey key) {
+            return new SessionInfo(key.printable(), key.instance(), key.sessionId(), null, null, null, null, null, null,
+                    null, null, null, null);
+        }
+
         public static SessionInfo of(Session s) {
             String sql = s.sqlText();
             if (sql != null && sql.length() > MAX_SQL) {

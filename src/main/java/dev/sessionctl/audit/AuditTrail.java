@@ -35,6 +35,9 @@ public final class AuditTrail implements KillListener, EscalationListener, AutoC
     private final Clock clock;
     private final Map<String, Pending> pending = new HashMap<>();
     private final Map<String, String> lastIdByKey = new HashMap<>();
+    // what the escalation summary needs to say whom it ended and why ("who killed my session and why")
+    private final Map<String, Session> victimByKey = new HashMap<>();
+    private final Map<String, String> reasonByKey = new HashMap<>();
 
     private record Pending(String id, long startedNanos, AuditRecord intent) {
     }
@@ -63,6 +66,10 @@ public final class AuditTrail implements KillListener, EscalationListener, AutoC
         required.append(intent); // throws: the action must not run unrecorded
         pending.put(slot(target, victim.key(), action), new Pending(id, System.nanoTime(), intent));
         lastIdByKey.put(target + "|" + victim.key().printable(), id);
+        victimByKey.put(target + "|" + victim.key().printable(), victim);
+        if (reason != null) {
+            reasonByKey.put(target + "|" + victim.key().printable(), reason);
+        }
         fanOut(intent);
     }
 
@@ -76,6 +83,13 @@ public final class AuditTrail implements KillListener, EscalationListener, AutoC
                 result.outcome().label(), result.message(), result.guard(), result.errorCode(), ms,
                 AuditRecord.CheckInfo.of(result.checks()));
         appendAfter(outcome);
+    }
+
+    @Override
+    public synchronized void stepStarted(SessionKey key, dev.sessionctl.escalation.EscalationStep step, Session victim) {
+        if (victim != null) {
+            victimByKey.put(key.target() + "|" + key.printable(), victim);
+        }
     }
 
     @Override
@@ -97,8 +111,14 @@ public final class AuditTrail implements KillListener, EscalationListener, AutoC
         for (StepRecord s : result.steps()) {
             steps.add(s.step().action().label() + "=" + (s.performed() ? s.result().outcome().label() : "skipped"));
         }
+        String slot = result.key().target() + "|" + result.key().printable();
+        Session victim = victimByKey.remove(slot);
+        String reason = reasonByKey.remove(slot);
+        lastIdByKey.remove(slot);
         AuditRecord summary = new AuditRecord(UUID.randomUUID().toString(), AuditRecord.ESCALATION, clock.instant(),
-                actor, origin, result.key().target(), null, "escalate", String.join(" ", steps), null,
+                actor, origin, result.key().target(),
+                victim != null ? AuditRecord.SessionInfo.of(victim) : AuditRecord.SessionInfo.keyOnly(result.key()),
+                "escalate", String.join(" ", steps), reason,
                 result.status().label(), result.message() + " [session " + result.key().printable() + "]", null, null,
                 result.elapsed().toMillis(), AuditRecord.CheckInfo.of(result.checks()));
         appendAfter(summary);

@@ -2,6 +2,9 @@ package dev.sessionctl.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sessionctl.escalation.EscalationLadder;
+import dev.sessionctl.escalation.EscalationResult;
+import dev.sessionctl.escalation.Escalator;
 import dev.sessionctl.guard.GuardChain;
 import dev.sessionctl.guard.ProtectionPolicy;
 import dev.sessionctl.kill.KillAction;
@@ -9,6 +12,7 @@ import dev.sessionctl.kill.KillOutcome;
 import dev.sessionctl.kill.KillRequest;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.kill.SessionKiller;
+import dev.sessionctl.kill.Verifier;
 import dev.sessionctl.model.Engine;
 import dev.sessionctl.model.Session;
 import dev.sessionctl.testing.FakeTargetConnection;
@@ -18,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -158,5 +163,29 @@ class AuditTrailTest {
         return new AuditRecord(r.id(), r.phase(), Instant.parse(t), r.actor(), r.origin(), r.target(), r.session(),
                 r.action(), r.statement(), r.reason(), r.outcome(), r.message(), r.guard(), r.errorCode(), r.durationMs(),
                 r.checks());
+    }
+
+    @Test
+    void escalationSummaryNamesTheSessionAndTheReason() {
+        Path file = dir.resolve("audit.jsonl");
+        Session s = FakeTargetConnection.client(42, "1700000000").user("app").build();
+        FakeTargetConnection t = target(s);
+        try (AuditTrail trail = new AuditTrail(new JsonLinesAuditFile(file), List.of(), ACTOR, "cli", null)) {
+            EscalationResult r = Escalator.on(t).guards(GuardChain.standard(ProtectionPolicy.none()))
+                    .ladder(EscalationLadder.defaultFor(Engine.Family.POSTGRESQL).withVerifyTimeout(Duration.ofMillis(50))
+                            .withPollInterval(Duration.ofMillis(1)))
+                    .killListener(trail).listener(trail).verifier(new Verifier(t))
+                    .ticker(new dev.sessionctl.testing.FakeTicker()).build()
+                    .escalate(s.key(), Escalator.Goal.END_SESSION, "INC-77 checkout frozen");
+            assertThat(r.status()).isEqualTo(EscalationResult.Status.DONE);
+        }
+        AuditLog.Entry summary = AuditLog.read(file).entries().stream()
+                .filter(e -> e.escalation() != null).findFirst().orElseThrow();
+        assertThat(summary.first().session()).isNotNull();
+        assertThat(summary.first().session().key()).isEqualTo("42,1700000000");
+        assertThat(summary.first().session().user()).isEqualTo("app");
+        assertThat(summary.first().reason()).isEqualTo("INC-77 checkout frozen");
+        // the DBA's question "what happened to app's sessions" finds the summary too
+        assertThat(AuditLog.entries(file, new AuditLog.Filter(null, null, "app", "done"))).hasSize(1);
     }
 }
