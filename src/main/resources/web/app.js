@@ -79,13 +79,40 @@ function age(seconds) {
 const waitOf = (s) => s.waitEvent ? (s.waitEventType ? s.waitEventType + ': ' : '') + s.waitEvent : '';
 const stateChip = (s) => el('span', { class: 'state ' + s.state, text: s.state.replace(/-/g, ' ') });
 
-function toast(message, bad) {
+// level: 'ok', 'warn' (done, but not what one may think), 'bad'; true means 'bad', as before
+function toast(message, level) {
+  const lvl = level === true ? 'bad' : level || '';
   const t = $('toast');
   t.textContent = message;
-  t.classList.toggle('bad', !!bad);
+  t.classList.toggle('bad', lvl === 'bad');
+  t.classList.toggle('warn', lvl === 'warn');
+  t.classList.toggle('ok', lvl === 'ok');
   t.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 9000 : 5000);
+  toast.timer = setTimeout(() => { t.hidden = true; }, lvl === 'ok' ? 5000 : 9000);
+}
+
+// every kill outcome of the API (docs/cli.md), in words, and how the toast shows it
+const OUTCOMES = {
+  'terminated': ['Session ended', 'ok'],
+  'cancelled': ['Statement cancelled', 'ok'],
+  'marked-for-kill': ['Marked for kill, still cleaning up', 'warn'],
+  'already-gone': ['Already gone', 'ok'],
+  'nothing-to-cancel': ['Nothing to cancel: the session is still connected', 'warn'],
+  'identity-changed': ['Not done: the id now belongs to another session', 'bad'],
+  'refused-by-guard': ['Refused by a guard', 'bad'],
+  'refused-privilege': ['Refused: missing privilege', 'bad'],
+  'timed-out': ['Sent, but it did not go in time', 'bad'],
+  'connection-lost': ['Connection lost', 'bad'],
+  'not-verified': ['Sent, but not verified', 'bad'],
+  'dry-run': ['Dry run', 'ok'],
+  'skipped': ['Skipped', 'warn'],
+  'failed': ['Failed', 'bad'],
+};
+
+function outcomeToast(r, key) {
+  const [label, level] = OUTCOMES[r.outcome] || [r.outcome, r.succeeded ? 'ok' : 'bad'];
+  toast(label + ' (' + r.outcome + '): ' + key + ' \u2014 ' + (r.message || ''), level);
 }
 
 // ---- sign-in ---------------------------------------------------------------------------------
@@ -374,13 +401,19 @@ async function openConfirm(s, action) {
   $('c-session').textContent = [p.session.user, p.session.database, p.session.state.replace(/-/g, ' '),
     age(p.session.secondsInState), p.session.program].filter(Boolean).join(' · ');
   $('c-statement').textContent = p.statement || '(none: ' + (p.message || 'refused') + ')';
+  const inTxn = p.session.state === 'idle-in-transaction';
   $('c-txn').textContent = p.transactionAgeSeconds === null && p.transactionSize === null
-    ? 'no open transaction'
+    ? (inTxn ? 'open (start not reported)' : 'no open transaction')
     : (p.transactionAgeSeconds !== null ? 'open ' + age(p.transactionAgeSeconds) : '')
       + (p.transactionSize !== null ? (p.transactionAgeSeconds !== null ? ', ' : '') + 'size ' + p.transactionSize : '');
   $('c-rollback').textContent = p.rollbackEstimate;
   $('c-blocked').textContent = p.sessionsBlocked > 0 ? p.sessionsBlocked + ' session(s) wait on it' : 'no one waits on it';
-  $('c-refused').textContent = p.allowed ? '' : (p.message || 'refused');
+  // a cancel of a session that runs nothing is answered nothing-to-cancel: say so before, not after
+  const idleCancel = action === 'cancel' && p.allowed && p.session.state !== 'active';
+  $('c-refused').textContent = !p.allowed ? (p.message || 'refused')
+    : idleCancel ? 'It runs no statement now (' + p.session.state.replace(/-/g, ' ') + '): a cancel would change nothing'
+      + (inTxn ? ' and it keeps its transaction\'s locks; End session releases them.' : '.')
+    : '';
   $('c-confirm').textContent = ends ? 'End session' : 'Cancel statement';
   $('c-confirm').disabled = !p.allowed;
   $('c-reason').value = '';
@@ -400,7 +433,7 @@ async function confirmKill() {
     const res = await api('POST', targetPath() + '/sessions/' + enc(session.key) + '/kill',
       { action, reason: $('c-reason').value || null, verify: true });
     const r = res.result;
-    toast(r.outcome + ': ' + session.key + ' \u2014 ' + (r.message || ''), !r.succeeded);
+    outcomeToast(r, session.key);
   } catch (e) {
     toast(e.message, true);
   }

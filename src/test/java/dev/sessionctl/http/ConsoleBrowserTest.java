@@ -186,6 +186,19 @@ class ConsoleBrowserTest {
         driver.findElement(By.id("c-cancel")).click();
         assertThat(txn.isValid(2)).as("'Keep it' ends nothing").isTrue();
 
+        // cancelling a session that runs no statement: warned before, and the outcome is labelled, not a success
+        resize(1280, 800);
+        click(() -> driver.findElement(By.cssSelector("tr[data-key='" + txnKey + "'] button.act-cancel")));
+        wait.until(d -> d.findElement(By.id("c-statement")).getText().contains("pg_cancel_backend"));
+        assertThat(driver.findElement(By.id("c-refused")).getText()).contains("runs no statement now")
+                .contains("End session releases them");
+        assertThat(driver.findElement(By.id("c-txn")).getText()).isNotEqualTo("no open transaction");
+        driver.findElement(By.id("c-confirm")).click();
+        wait.until(d -> d.findElement(By.id("toast")).getText().contains("nothing-to-cancel"));
+        assertThat(driver.findElement(By.id("toast")).getText()).startsWith("Nothing to cancel");
+        assertThat(driver.findElement(By.id("toast")).getDomAttribute("class")).contains("warn");
+        assertThat(txn.isValid(2)).as("nothing-to-cancel ends nothing").isTrue();
+
         // sign out; the administrator sees everyone, the SQL, and the audit trail with alice's action
         resize(1280, 800);
         click(() -> driver.findElement(By.id("signout")));
@@ -202,7 +215,7 @@ class ConsoleBrowserTest {
         shot("blocking-admin-desktop");
         click(() -> driver.findElement(By.cssSelector("#blockers .root .act-explain")));
         wait.until(d -> d.findElement(By.id("x-findings")).getText().contains("idle in an open transaction"));
-        assertThat(driver.findElement(By.id("x-next")).getText()).startsWith("terminate:").contains("sessionctl -t pg kill");
+        assertThat(driver.findElement(By.id("x-next")).getText()).startsWith("terminate:").contains("sessionctl kill ").contains(" -t pg --wait");
         assertThat(driver.findElement(By.id("x-act")).isDisplayed()).isTrue();
         shot("explain-desktop");
         driver.findElement(By.id("x-close")).click();
