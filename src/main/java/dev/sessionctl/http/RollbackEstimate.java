@@ -3,6 +3,7 @@ package dev.sessionctl.http;
 import dev.sessionctl.model.Durations;
 import dev.sessionctl.model.Engine;
 import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionState;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -17,10 +18,13 @@ final class RollbackEstimate {
 
     static String describe(Engine engine, Session s, Instant now) {
         Duration age = s.transactionAge(now);
-        if (s.transactionStart() == null && s.transactionSize() == null) {
+        boolean idleInTransaction = s.state() == SessionState.IDLE_IN_TRANSACTION;
+        if (s.transactionStart() == null && s.transactionSize() == null && !idleInTransaction) {
             return "no open transaction reported: nothing to roll back";
         }
-        String open = age == null ? "" : "transaction open " + Durations.format(age) + "; ";
+        // PostgreSQL reports no start for a transaction aborted by an error: it is still open until ROLLBACK
+        String open = age != null ? "transaction open " + Durations.format(age) + "; "
+                : idleInTransaction ? "a transaction is open (its start is not reported); " : "";
         Engine.Family family = engine == null ? null : engine.family();
         if (family == Engine.Family.POSTGRESQL) {
             return open + "PostgreSQL aborts without undoing row by row (no undo log to apply): the rollback is"
