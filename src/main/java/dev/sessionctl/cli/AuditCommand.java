@@ -54,6 +54,19 @@ final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What a listed action's status can start with: a kill outcome, an escalation status, or unfinished. */
+    static java.util.Set<String> knownOutcomes() {
+        java.util.Set<String> known = new java.util.LinkedHashSet<>();
+        for (dev.sessionctl.kill.KillOutcome o : dev.sessionctl.kill.KillOutcome.values()) {
+            known.add(o.label());
+        }
+        for (dev.sessionctl.escalation.EscalationResult.Status st : dev.sessionctl.escalation.EscalationResult.Status.values()) {
+            known.add(st.label());
+        }
+        known.add("unfinished");
+        return known;
+    }
+
     @Override
     public Integer call() {
         if (output == OutputFormat.CSV) {
@@ -61,6 +74,9 @@ final class AuditCommand implements Callable<Integer> {
         }
         if (limit != null && limit < 1) {
             throw new UserError("invalid --limit '" + limit + "'; expected a positive number");
+        }
+        if (outcome != null && !knownOutcomes().contains(outcome.toLowerCase(java.util.Locale.ROOT).replace('_', '-'))) {
+            throw new UserError("invalid --outcome '" + outcome + "'; expected one of " + String.join(", ", knownOutcomes()));
         }
         Instant since = parseSince(sinceText);
         Path f = file != null ? file : AuditOptions.defaultFile();

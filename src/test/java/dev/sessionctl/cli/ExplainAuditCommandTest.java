@@ -152,6 +152,11 @@ class ExplainAuditCommandTest {
         assertThat(bad.code()).isEqualTo(ExitCode.USAGE);
         assertThat(bad.err()).contains("invalid --since 'yesterday'");
 
+        Run typo = run("audit", "--audit-file", file.toString(), "--outcome", "termniated");
+        assertThat(typo.code()).as("a misspelt outcome is not 'nothing matched'").isEqualTo(ExitCode.USAGE);
+        assertThat(typo.err()).contains("invalid --outcome 'termniated'").contains("terminated").contains("unfinished");
+        assertThat(run("audit", "--audit-file", file.toString(), "--outcome", "REFUSED_PRIVILEGE").code()).isZero();
+
         Run none = run("audit", "--audit-file", dir.resolve("missing.jsonl").toString());
         assertThat(none.code()).isZero();
         assertThat(none.err()).contains("nothing has been recorded");
