@@ -9,6 +9,7 @@ import dev.sessionctl.escalation.EscalationListener;
 import dev.sessionctl.escalation.EscalationResult;
 import dev.sessionctl.escalation.Escalator;
 import dev.sessionctl.hostaccess.HostAccess;
+import dev.sessionctl.escalation.LocksReleasedCheck;
 import dev.sessionctl.hostaccess.ServerProcessGoneCheck;
 import dev.sessionctl.kill.Verifier;
 import dev.sessionctl.analysis.BlockingReport;
@@ -281,6 +282,10 @@ final class KillCommand extends TargetCommand {
         Verifier verifier = new Verifier(acting);
         if (host != null) {
             verifier = verifier.with(new ServerProcessGoneCheck(host));
+        }
+        if (filters.lockTable != null) {
+            // aimed at a table's lock holders: prove each one let go of that table (docs/termination.md section 2)
+            verifier = verifier.with(new LocksReleasedCheck(acting, filters.lockTable));
         }
         List<KillResult> results = new ArrayList<>();
         List<Map<String, Object>> escalations = new ArrayList<>();

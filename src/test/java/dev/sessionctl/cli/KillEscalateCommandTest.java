@@ -68,6 +68,22 @@ class KillEscalateCommandTest {
     }
 
     @Test
+    void killByLockTableVerifiesTheLocksOnThatTableAreReleased() throws Exception {
+        try (BlockingWorkload w = BlockingWorkload.start(pg.jdbcUrl(), pg.superuser(), pg.password(), "cli_locktable", 1,
+                false, Duration.ofMinutes(2))) {
+            var r = ExplainAuditCommandTest.run("kill", "--lock-table", "cli_locktable", "--roots", "--yes", "--wait",
+                    "-o", "json", "--url", pg.jdbcUrl(), "-U", pg.superuser(), "--audit-file", dir.resolve("a.jsonl").toString());
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            JsonNode res = Json.MAPPER.readTree(r.out()).get("results").get(0);
+            assertThat(res.get("sessionId").asLong()).isEqualTo(w.blockerSessionId());
+            assertThat(res.get("checks").findValuesAsText("name")).contains("session-gone", "locks-released");
+            for (JsonNode c : res.get("checks")) {
+                assertThat(c.get("passed").asBoolean()).as(c.toString()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void osTermActionSignalsTheBackend() throws Exception {
         Path audit = dir.resolve("audit.jsonl");
         try (Connection victim = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password())) {
