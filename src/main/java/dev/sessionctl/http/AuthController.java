@@ -44,7 +44,8 @@ final class AuthController {
         } else if ("admin".equals(mode)) {
             p = authenticator.admin(Http.text(body, "username"), pw, Http.client(ctx));
         } else {
-            throw ApiException.badRequest("invalid mode '" + mode + "'; expected database (your own database account)"
+            throw ApiException.badRequest((mode == null ? "missing field 'mode'" : "invalid mode '" + mode + "'")
+                    + "; expected database (your own database account)"
                     + " or admin (a sessionctl administrator)");
         }
         String old = ctx.cookie(ConsoleServer.COOKIE);

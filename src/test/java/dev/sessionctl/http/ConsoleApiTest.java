@@ -552,6 +552,9 @@ class ConsoleApiTest {
         ApiClient.Response badLogin = new ApiClient(base).post("/api/login", "{\"mode\":\"root\"}", Map.of());
         assertThat(badLogin.status()).isEqualTo(400);
         assertThat(badLogin.errorMessage()).contains("'root'").contains("database");
+        ApiClient.Response noMode = new ApiClient(base).post("/api/login", "{\"username\":\"dba\",\"password\":\"x\"}", Map.of());
+        assertThat(noMode.status()).isEqualTo(400);
+        assertThat(noMode.errorMessage()).startsWith("missing field 'mode'").doesNotContain("null");
 
         // nothing was killed by any of it
         assertThat(pg.alive(pid)).isTrue();
