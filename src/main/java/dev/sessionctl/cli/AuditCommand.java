@@ -82,6 +82,9 @@ final class AuditCommand implements Callable<Integer> {
         Path f = file != null ? file : AuditOptions.defaultFile();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (Files.isDirectory(f)) {
+            throw new UserError("--audit-file '" + f + "' is a directory; expected the audit file, e.g. " + f.resolve("audit.jsonl"));
+        }
         if (!Files.exists(f)) {
             err.println("No audit file at " + f + " yet: nothing has been recorded.");
             err.flush();

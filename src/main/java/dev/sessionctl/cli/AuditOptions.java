@@ -31,6 +31,19 @@ public final class AuditOptions {
         return auditFile != null ? auditFile : defaultFile();
     }
 
+    /**
+     * A path that can never hold the trail is bad input, found before anything is done: otherwise every
+     * action fails one by one ("the intent could not be recorded"), and a watchdog starts and acts on nothing.
+     */
+    static void checkUsable(Path f) {
+        if (java.nio.file.Files.isDirectory(f)) {
+            throw new UserError("--audit-file '" + f + "' is a directory; expected a file, e.g. " + f.resolve("audit.jsonl"));
+        }
+        if (java.nio.file.Files.exists(f) && !java.nio.file.Files.isWritable(f)) {
+            throw new UserError("--audit-file '" + f + "' is not writable; every action must be recorded before it runs");
+        }
+    }
+
     public static Path defaultFile() {
         String env = TargetOptions.environment.apply("SESSIONCTL_AUDIT_FILE");
         if (env != null && !env.isBlank()) {
@@ -44,6 +57,7 @@ public final class AuditOptions {
 
     /** The trail for a command run against {@code spec} (its {@code auditSyslog} option is honoured too). */
     public AuditTrail open(TargetSpec spec) {
+        checkUsable(file());
         List<AuditSink> extra = new ArrayList<>();
         String sys = syslog != null ? syslog : spec == null ? null : spec.option("auditSyslog", null);
         if (sys != null) {

@@ -84,6 +84,26 @@ class KillEscalateCommandTest {
     }
 
     @Test
+    void anAuditFileThatIsADirectoryIsAUsageErrorAndNothingIsKilled() throws Exception {
+        try (Connection victim = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password())) {
+            long pid;
+            try (Statement st = victim.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getLong(1);
+            }
+            var r = ExplainAuditCommandTest.run("kill", keyOf(pid), "--yes", "--url", pg.jdbcUrl(), "-U", pg.superuser(),
+                    "--audit-file", dir.toString());
+            assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCode.USAGE);
+            assertThat(r.err()).contains("'" + dir + "' is a directory").contains("audit.jsonl");
+            assertThat(victim.isValid(2)).isTrue();
+
+            var a = ExplainAuditCommandTest.run("audit", "--audit-file", dir.toString());
+            assertThat(a.code()).as(a.err()).isEqualTo(ExitCode.USAGE);
+            assertThat(a.err()).contains("is a directory").doesNotContain("internal failure");
+        }
+    }
+
+    @Test
     void osTermActionSignalsTheBackend() throws Exception {
         Path audit = dir.resolve("audit.jsonl");
         try (Connection victim = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password())) {
