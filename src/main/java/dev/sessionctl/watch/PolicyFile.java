@@ -73,9 +73,9 @@ public final class PolicyFile {
             throw new ConfigException(where(path, e.getLocation()) + at(e) + "unknown key '" + e.getPropertyName()
                     + "'; expected one of " + e.getKnownPropertyIds());
         } catch (JsonMappingException e) {
-            throw new ConfigException(where(path, e.getLocation()) + at(e) + e.getOriginalMessage());
+            throw new ConfigException(where(path, e.getLocation()) + at(e) + oneLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            throw new ConfigException(where(path, e.getLocation()) + e.getOriginalMessage());
+            throw new ConfigException(where(path, e.getLocation()) + oneLine(e.getOriginalMessage()));
         }
         if (model == null || model.rules == null || model.rules.isEmpty()) {
             throw new ConfigException(path + ": no rules defined; expected a 'rules:' list (see docs/watch.md)");
@@ -299,5 +299,24 @@ public final class PolicyFile {
                 throw JsonMappingException.from(p, e.getMessage());
             }
         }
+    }
+
+    /**
+     * The YAML parser's text spans several lines, echoing the source with a caret under it and
+     * "in 'reader'" for its position (which {@link #where} already gives): keep only what it says.
+     */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "not valid YAML";
+        }
+        List<String> kept = new ArrayList<>();
+        for (String line : message.split("\\R")) {
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("in 'reader'") || t.matches("\\^+") || line.startsWith("    ")) {
+                continue;
+            }
+            kept.add(t);
+        }
+        return kept.isEmpty() ? "not valid YAML" : String.join("; ", kept);
     }
 }

@@ -125,6 +125,12 @@ class PolicyFileTest {
     void malformedYamlNamesTheLine() {
         assertThatThrownBy(() -> parse("rules:\n  - name: a\n    when: {busy: 1m\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("policy.yaml line");
+        // one line, as a log line or a terminal shows it: no echoed source, caret or "in 'reader'"
+        assertThatThrownBy(() -> parse("rules: [\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("policy.yaml line 1")
+                .hasMessageContaining("expected the node content")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("in 'reader'")
+                        .doesNotContain("^"));
     }
 
     @Test
