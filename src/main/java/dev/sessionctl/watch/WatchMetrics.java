@@ -3,6 +3,7 @@ package dev.sessionctl.watch;
 import dev.sessionctl.analysis.BlockingAnalyzer;
 import dev.sessionctl.kill.KillResult;
 import dev.sessionctl.model.Session;
+import dev.sessionctl.model.SessionKind;
 import dev.sessionctl.model.SessionState;
 import dev.sessionctl.model.Snapshot;
 import dev.sessionctl.target.TargetException;
@@ -50,7 +51,10 @@ public final class WatchMetrics implements WatchListener {
             counts.put(s, 0);
         }
         for (Session s : snapshot.sessions()) {
-            counts.merge(s.state(), 1, Integer::sum);
+            // background and replication processes have no client state: counted, they fill "unknown"
+            if (s.kind() == SessionKind.CLIENT) {
+                counts.merge(s.state(), 1, Integer::sum);
+            }
         }
         sessionsByState.put(target, counts);
         rootBlockers.put(target, (int) BlockingAnalyzer.analyze(snapshot).roots().stream()
@@ -95,7 +99,7 @@ public final class WatchMetrics implements WatchListener {
         StringBuilder sb = new StringBuilder();
         header(sb, "sessionctl_watch_target_up", "gauge", "1 when the last poll of the target succeeded");
         new TreeMap<>(up).forEach((t, v) -> line(sb, "sessionctl_watch_target_up", labels("target", t), v));
-        header(sb, "sessionctl_watch_sessions", "gauge", "Sessions by state at the last poll");
+        header(sb, "sessionctl_watch_sessions", "gauge", "Client sessions by state at the last poll (server background processes not counted)");
         new TreeMap<>(sessionsByState).forEach((t, m) -> m.forEach((st, n) ->
                 line(sb, "sessionctl_watch_sessions", labels("target", t, "state", st.cliName()), n)));
         header(sb, "sessionctl_watch_root_blockers", "gauge", "Root blockers at the last poll");
