@@ -48,6 +48,14 @@ final class AuditCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     OutputFormat output;
 
+    @Option(names = "--session", paramLabel = "KEY|ID",
+            description = "Only actions on this session: its key (ID,INCARNATION[,@INSTANCE]) or its engine id.")
+    String sessionText;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Also print, per action, the statement sent and what the session was doing (its SQL).")
+    boolean verbose;
+
     @Option(names = "--limit", paramLabel = "N", description = "Only the last N actions.")
     Integer limit;
 
@@ -96,6 +104,9 @@ final class AuditCommand implements Callable<Integer> {
         AuditLog.Contents contents = AuditLog.read(f);
         List<AuditLog.Entry> entries = new ArrayList<>(contents.entries().stream()
                 .filter(new AuditLog.Filter(since, target, user, outcome)::matches).toList());
+        if (sessionText != null) {
+            entries.removeIf(e -> !onSession(e.first(), sessionText.trim()));
+        }
         if (limit != null && entries.size() > limit) {
             entries = entries.subList(entries.size() - limit, entries.size());
         }
@@ -119,15 +130,35 @@ final class AuditCommand implements Callable<Integer> {
                 AuditRecord r = e.first();
                 String who = r.actor() == null ? "?" : r.actor().osUser() + "@" + r.actor().host();
                 String session = r.session() == null ? "" : r.session().key() + " (" + Text.nz(r.session().user()) + ")";
-                out.println(String.format("%s  %-22s %-10s %-20s %-28s by %s%s", r.time(), e.status(), Text.nz(r.target()),
+                out.println(String.format("%s  %-22s %-10s %-20s %-28s by %s%s",
+                        r.time() == null ? "" : r.time().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), e.status(), Text.nz(r.target()),
                         Text.nz(r.action()), session, who, r.reason() == null ? "" : "  reason: " + r.reason()));
                 if (e.outcome() != null && e.outcome().message() != null && !"terminated".equals(e.outcome().outcome())) {
                     out.println("    " + Table.cut(e.outcome().message(), 110));
+                }
+                if (verbose) {
+                    if (r.statement() != null) {
+                        out.println("    statement: " + Table.oneLine(r.statement()));
+                    }
+                    if (r.session() != null && r.session().sqlText() != null) {
+                        out.println("    its SQL:   " + Table.oneLine(r.session().sqlText()));
+                    }
                 }
             }
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /** A key matches exactly; a bare number matches the engine id on any instance. */
+    static boolean onSession(AuditRecord r, String wanted) {
+        if (r.session() == null) {
+            return false;
+        }
+        if (wanted.matches("\\d{1,19}")) {
+            return r.session().sessionId() == Long.parseLong(wanted);
+        }
+        return wanted.equals(r.session().key());
     }
 
     private static Instant parseSince(String text) {

@@ -227,6 +227,10 @@ final class KillCommand extends TargetCommand {
             throw new UserError("--action " + action + " is not available on " + connection.info().engine()
                     + (action.isOsLevel() && host == null ? " without host access (--host-access local or ssh://USER@HOST;"
                     + " see docs/termination.md)" : "")
+                    + (action == KillAction.OS_KILL && host != null
+                       && connection.info().engine().family() == dev.sessionctl.model.Engine.Family.POSTGRESQL
+                    ? " unless --allow-postgres-sigkill is given (SIGKILL of one backend makes the postmaster end"
+                      + " every backend and recover; os-term is the safe OS-level step)" : "")
                     + "; available: " + acting.supportedActions());
         }
         GuardChain guards = GuardChain.standard(target.protection());

@@ -157,6 +157,18 @@ class ExplainAuditCommandTest {
         assertThat(typo.err()).contains("invalid --outcome 'termniated'").contains("terminated").contains("unfinished");
         assertThat(run("audit", "--audit-file", file.toString(), "--outcome", "REFUSED_PRIVILEGE").code()).isZero();
 
+        AuditRecord.SessionInfo other = new AuditRecord.SessionInfo("7,99", 0, 7, "bob", "db", "idle", null, null, null,
+                "update t set x = 1", null, null, null);
+        sink.append(new AuditRecord("d", "intent", Instant.parse("2026-11-22T03:00:00Z"), alice, "cli", "prod", other,
+                "terminate", "SELECT pg_terminate_backend(7)", "blocker", null, null, null, null, null, null));
+        Run byKey = run("audit", "--audit-file", file.toString(), "--session", "7,99", "-v");
+        assertThat(byKey.code()).as(byKey.err()).isZero();
+        assertThat(byKey.out()).contains("7,99 (bob)").doesNotContain("42,17")
+                .contains("statement: SELECT pg_terminate_backend(7)").contains("its SQL:   update t set x = 1")
+                .contains("2026-11-22T03:00:00Z");
+        assertThat(run("audit", "--audit-file", file.toString(), "--session", "42").out())
+                .contains("42,17").doesNotContain("7,99");
+
         Run none = run("audit", "--audit-file", dir.resolve("missing.jsonl").toString());
         assertThat(none.code()).isZero();
         assertThat(none.err()).contains("nothing has been recorded");
