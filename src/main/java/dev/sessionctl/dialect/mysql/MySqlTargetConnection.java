@@ -108,12 +108,92 @@ final class MySqlTargetConnection implements TargetConnection {
         this.spec = spec;
         this.probe = probe;
         this.conn = connection;
+        this.statementTimeoutMs = parseMillis(spec, "statementTimeoutMs", 5000);
+        this.lockTimeoutMs = parseMillis(spec, "lockTimeoutMs", 1000);
         init();
     }
 
     private void init() throws SQLException {
         conn.setAutoCommit(true);
+        applyTimeouts();
         features = discover();
+    }
+
+    // ------------------------------------------------------------------ own-session timeouts
+
+    /** Target option statementTimeoutMs (default 5000; 0 = none): our own queries never hang on a sick server. */
+    private final long statementTimeoutMs;
+    /** Target option lockTimeoutMs (default 1000; 0 = server default): never queue behind the locks being investigated. */
+    private final long lockTimeoutMs;
+    /** The session variables applied at connect, as the server reported them back (for capabilities/doctor). */
+    private final Map<String, String> appliedTimeouts = new LinkedHashMap<>();
+
+    static long parseMillis(TargetSpec spec, String option, long fallback) {
+        String text = spec.option(option, Long.toString(fallback));
+        try {
+            long v = Long.parseLong(text.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new TargetException(TargetException.Kind.UNSUPPORTED, "invalid option " + option + " '" + text
+                    + "' for target " + spec.name() + "; expected a whole number of milliseconds, e.g. 5000");
+        }
+    }
+
+    /**
+     * The session-level SETs for this engine, built from validated longs only. MariaDB's
+     * max_statement_time is in seconds (fractions allowed) and covers every statement; MySQL 8's
+     * max_execution_time is in milliseconds and covers SELECT only (all our reads are SELECTs);
+     * OceanBase's ob_query_timeout is in microseconds. lock_wait_timeout (metadata locks) and
+     * innodb_lock_wait_timeout (row locks) count whole seconds: the millisecond option is rounded up.
+     */
+    List<String> timeoutStatements() {
+        List<String> out = new ArrayList<>();
+        if (statementTimeoutMs > 0) {
+            if (probe.isMariaDb()) {
+                out.add("SET SESSION max_statement_time = " + statementTimeoutMs / 1000 + "."
+                        + String.format(Locale.ROOT, "%03d", statementTimeoutMs % 1000));
+            } else if (probe.isOceanBase()) {
+                out.add("SET SESSION ob_query_timeout = " + statementTimeoutMs * 1000);
+            } else {
+                out.add("SET SESSION max_execution_time = " + statementTimeoutMs);
+            }
+        }
+        if (lockTimeoutMs > 0) {
+            long seconds = Math.max(1, (lockTimeoutMs + 999) / 1000);
+            out.add("SET SESSION lock_wait_timeout = " + seconds);
+            out.add("SET SESSION innodb_lock_wait_timeout = " + seconds);
+        }
+        return out;
+    }
+
+    /**
+     * A variable this server does not have (ER_UNKNOWN_SYSTEM_VARIABLE) is skipped; anything else
+     * fails the connect. The values are then read back from the server, so capabilities() shows
+     * what is in force, not what was asked.
+     */
+    private void applyTimeouts() throws SQLException {
+        appliedTimeouts.clear();
+        List<String> names = new ArrayList<>();
+        for (String set : timeoutStatements()) {
+            try (Statement st = conn.createStatement()) {
+                st.execute(set);
+                names.add(set.substring("SET SESSION ".length(), set.indexOf(" = ")));
+            } catch (SQLException e) {
+                if (e.getErrorCode() != 1193) {
+                    throw e;
+                }
+            }
+        }
+        for (String name : names) { // names come from timeoutStatements(): fixed identifiers
+            appliedTimeouts.put(name, queryString("SELECT @@SESSION." + name));
+        }
+    }
+
+    Map<String, String> appliedTimeouts() {
+        return Map.copyOf(appliedTimeouts);
     }
 
     // ------------------------------------------------------------------ info
@@ -155,6 +235,7 @@ final class MySqlTargetConnection implements TargetConnection {
         m.put("cancel", isMariaDb() && !killsViaRds() ? "KILL QUERY ID <query_id>" : killsViaRds()
                 ? "CALL mysql.rds_kill_query(<id>)" : "KILL QUERY <id>");
         m.put("terminate", killsViaRds() ? "CALL mysql.rds_kill(<id>)" : "KILL CONNECTION <id>");
+        m.put("ownSessionTimeouts", appliedTimeouts.isEmpty() ? "none" : appliedTimeouts.toString());
         m.put("incarnation", "sha256(user, host:port" + (features.psThreads() ? ", performance_schema THREAD_ID" : "")
                 + (features.threadPerConnection() && isMariaDb() ? ", OS thread id" : "") + ")");
         return m;

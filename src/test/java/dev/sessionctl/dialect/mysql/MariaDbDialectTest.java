@@ -154,6 +154,34 @@ class MariaDbDialectTest {
     // ---------------------------------------------------------------- detection
 
     @Test
+    void ownSessionHasStatementAndLockTimeoutsByDefault() {
+        Map<String, String> applied = ((MySqlTargetConnection) target).appliedTimeouts();
+        assertThat(applied).containsEntry("max_statement_time", "5.000000")
+                .containsEntry("lock_wait_timeout", "1").containsEntry("innodb_lock_wait_timeout", "1");
+        assertThat(target.capabilities().get("ownSessionTimeouts")).contains("max_statement_time=5.000000");
+    }
+
+    @Test
+    void ownSessionTimeoutsFollowTheTargetOptions() {
+        try (TargetConnection custom = DialectRegistry.load().connect(new TargetSpec("maria", server.jdbcUrl(),
+                server.user(), server.password(), Map.of("statementTimeoutMs", "2500", "lockTimeoutMs", "3200"), null))) {
+            assertThat(((MySqlTargetConnection) custom).appliedTimeouts()).containsEntry("max_statement_time", "2.500000")
+                    .containsEntry("lock_wait_timeout", "4").containsEntry("innodb_lock_wait_timeout", "4");
+        }
+        try (TargetConnection none = DialectRegistry.load().connect(new TargetSpec("maria", server.jdbcUrl(),
+                server.user(), server.password(), Map.of("statementTimeoutMs", "0", "lockTimeoutMs", "0"), null))) {
+            assertThat(((MySqlTargetConnection) none).appliedTimeouts()).isEmpty();
+        }
+    }
+
+    @Test
+    void aBadTimeoutOptionNamesTheValueAndTheExpectedForm() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DialectRegistry.load().connect(new TargetSpec("maria",
+                        server.jdbcUrl(), server.user(), server.password(), Map.of("lockTimeoutMs", "1s"), null)))
+                .hasMessageContaining("lockTimeoutMs '1s'").hasMessageContaining("whole number of milliseconds");
+    }
+
+    @Test
     void mariadbUrlIsDetectedAsMariaDb() {
         assertThat(target.info().engine()).isEqualTo(Engine.MARIADB);
         assertThat(target.info().serverVersion()).contains("MariaDB");
