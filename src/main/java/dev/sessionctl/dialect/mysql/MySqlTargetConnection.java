@@ -378,6 +378,185 @@ final class MySqlTargetConnection implements TargetConnection {
         }
     }
 
+    /**
+     * Reads only the given sessions: the re-check of the kill path (a watch deadline, the verifier).
+     * See docs/mysql.md "Narrowed reads" for why each part is correct:
+     * <ul>
+     * <li>the process-list rows of those ids only (an {@code IN} list of bound longs);</li>
+     * <li>their INNODB_TRX rows, from a cache fill this very read proves it caused: the read runs
+     * inside a transaction of our own, and the cache must list our own transaction with this read's
+     * unique mark as its current statement ({@code trx_query}); otherwise the cache was filled before
+     * (someone read it less than 100 ms ago) and the read is repeated once after InnoDB's 100 ms;</li>
+     * <li>the row-lock waits, read right after from the same cache fill, so they are as fresh as the
+     * transactions and cost no further wait.</li>
+     * </ul>
+     * Whatever it cannot prove (a metadata-lock wait without performance_schema, whose blockers are
+     * inferred from every open transaction; a cache kept stale by another client) falls back to a full
+     * read, filtered to the given sessions.
+     */
+    @Override
+    public Snapshot snapshot(java.util.Collection<SessionRef> only) {
+        if (only == null) {
+            return snapshot();
+        }
+        ensureConnected();
+        try {
+            Snapshot narrowed = readNarrowed(only);
+            if (narrowed != null) {
+                return narrowed;
+            }
+            narrowedFallbacks++;
+            Snapshot full = read();
+            Set<SessionRef> wanted = new java.util.HashSet<>(only);
+            return new Snapshot(full.target(), full.engine(), full.serverVersion(), full.serverTime(),
+                    full.sessions().stream().filter(x -> wanted.contains(x.ref())).toList(), full.ownSessions());
+        } catch (SQLException e) {
+            throw MySqlErrors.translate(e, "reading sessions of " + spec.name(), grantFor("PROCESS"));
+        }
+    }
+
+    /** How many narrowed reads fell back to a full read (tests and diagnostics). */
+    int narrowedFallbacks;
+    private long fillMark;
+
+    private Snapshot readNarrowed(java.util.Collection<SessionRef> only) throws SQLException {
+        Instant now;
+        long own;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT UTC_TIMESTAMP(6), CONNECTION_ID()")) {
+            rs.next();
+            now = LocalDateTime.parse(rs.getString(1), SERVER_TIME).toInstant(ZoneOffset.UTC);
+            own = rs.getLong(2);
+        }
+        // only the id can name a session here (the instance number is always 0 on this family); a
+        // SessionRef's id is a long, so the IN list binds validated longs
+        List<Long> ids = only.stream().map(SessionRef::sessionId).filter(id -> id > 0).distinct().toList();
+        List<Row> rows = readRows(ids);
+        if (rows.stream().anyMatch(r -> isMdlWaitState(r.state())) && !features.psMdl()) {
+            return null; // inferred / plugin MDL blockers need every open transaction: a full read
+        }
+        innodbReadable = true;
+        Map<Long, Trx> trx = Map.of();
+        Map<Long, List<RowWait>> rowWaits = Map.of();
+        if (rows.stream().anyMatch(r -> r.id() != own)) {
+            try {
+                trx = readTransactionsProvenFresh(rows, own);
+                if (trx == null) {
+                    return null;
+                }
+                Set<Long> scope = new java.util.HashSet<>(ids);
+                rowWaits = narrowedRowWaits(readRowWaits(), rows, scope);
+            } catch (SQLException e) {
+                if (!lacksPrivilege(e)) {
+                    throw e;
+                }
+                innodbReadable = false;
+                trx = Map.of();
+                rowWaits = Map.of();
+            }
+        }
+        Map<Long, MdlWaitGraph.Wait> mdlWaits;
+        try {
+            mdlWaits = readMdlWaits(rows, trx);
+        } catch (SQLException e) {
+            if (!lacksPrivilege(e)) {
+                throw e;
+            }
+            mdlWaits = Map.of();
+        }
+        Map<Long, String> programs = readPrograms();
+        List<Session> sessions = new ArrayList<>(rows.size());
+        Set<SessionRef> present = new java.util.HashSet<>();
+        for (Row r : rows) {
+            Session x = toSession(r, now, trx, rowWaits.getOrDefault(r.id(), List.of()), mdlWaits.get(r.id()),
+                    programs.get(r.id()));
+            sessions.add(x);
+            present.add(x.ref());
+        }
+        for (long id : ids) {
+            if (!present.contains(SessionRef.of(id))) {
+                seen.remove(SessionRef.of(id));
+            }
+        }
+        return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
+    }
+
+    /**
+     * INNODB_TRX rows of these sessions, or null when this read cannot prove the cache was filled by
+     * it (after one retry past InnoDB's 100 ms). The proof: our own transaction (opened just before,
+     * committed just after) is listed with this statement, recognised by a mark made of a counter,
+     * as its {@code trx_query}. A cache filled before our transaction began cannot list it; one
+     * filled by an earlier read of ours lists an earlier mark.
+     */
+    private Map<Long, Trx> readTransactionsProvenFresh(List<Row> rows, long own) throws SQLException {
+        if (!features.innodbTrx()) {
+            return Map.of();
+        }
+        List<Long> ids = new ArrayList<>();
+        rows.forEach(r -> ids.add(r.id()));
+        ids.add(own);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            // a read of ours less than 100 ms ago would keep the cache as it is: no use reading before
+            // (InnoDB's clock starts when its read ends, before ours: 102 ms after ours is past it)
+            letInnodbCacheRefresh(INNODB_REFRESH_MS + 2);
+            String mark = "sessionctl-fill-" + (++fillMark); // digits from a counter: safe in the text
+            Map<Long, Trx> out = new HashMap<>();
+            boolean fresh = false;
+            try (Statement st = conn.createStatement()) {
+                st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+                try (PreparedStatement ps = conn.prepareStatement("SELECT '" + mark + "', trx_mysql_thread_id, trx_id,"
+                        + " trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)), trx_rows_modified,"
+                        + " trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)), trx_query"
+                        + " FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (" + placeholders(ids.size()) + ")")) {
+                    for (int i = 0; i < ids.size(); i++) {
+                        ps.setLong(i + 1, ids.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            long thread = rs.getLong(2);
+                            if (thread == own) {
+                                String q = rs.getString(9);
+                                fresh |= q != null && q.contains("'" + mark + "'");
+                                continue;
+                            }
+                            out.put(thread, new Trx(rs.getString(3), rs.getString(4), longOrNull(rs, 5), longOrNull(rs, 6),
+                                    rs.getString(7), longOrNull(rs, 8)));
+                        }
+                    }
+                } finally {
+                    lastInnodbRead = System.nanoTime();
+                    st.execute("COMMIT");
+                }
+            }
+            if (fresh) {
+                return out;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Row-lock waits for a narrowed read: kept when the waiter is listed and running a statement,
+     * and the blocker is listed, is 0 (an XA transaction without a session), or lies outside the
+     * given sessions (not read, so not known gone; the cache is fresh).
+     */
+    static Map<Long, List<RowWait>> narrowedRowWaits(Map<Long, List<RowWait>> waits, List<Row> rows, Set<Long> scope) {
+        Map<Long, Row> byId = new HashMap<>();
+        rows.forEach(r -> byId.put(r.id(), r));
+        Map<Long, List<RowWait>> out = new HashMap<>();
+        waits.forEach((waiter, list) -> {
+            Row w = byId.get(waiter);
+            if (w == null || "Sleep".equalsIgnoreCase(w.command())) {
+                return;
+            }
+            List<RowWait> kept = list.stream().filter(x -> x.blocking() == 0 || byId.containsKey(x.blocking())
+                    || !scope.contains(x.blocking())).toList();
+            if (!kept.isEmpty()) {
+                out.put(waiter, kept);
+            }
+        });
+        return out;
+    }
+
     private Snapshot read() throws SQLException {
         Instant now;
         long own;
@@ -386,7 +565,7 @@ final class MySqlTargetConnection implements TargetConnection {
             now = LocalDateTime.parse(rs.getString(1), SERVER_TIME).toInstant(ZoneOffset.UTC);
             own = rs.getLong(2);
         }
-        List<Row> rows = readRows(null);
+        List<Row> rows = readRows((List<Long>) null);
         // without PROCESS the process list still shows this account's own sessions (what a developer
         // needs to end a runaway query of their own); only transactions and lock waits are out of reach
         innodbReadable = true;
@@ -427,6 +606,11 @@ final class MySqlTargetConnection implements TargetConnection {
     }
 
     String processlistSql(boolean one) {
+        return processlistSql(one ? 1 : 0);
+    }
+
+    /** The process-list query; with {@code ids > 0}, restricted to that many bound ids ({@code p.ID IN (?, ...)}). */
+    String processlistSql(int ids) {
         boolean maria = probe.isMariaDb();
         String statementEvent = features.psStatements()
                 ? "(SELECT MIN(s.EVENT_ID) FROM performance_schema.events_statements_current s"
@@ -439,15 +623,28 @@ final class MySqlTargetConnection implements TargetConnection {
         String osThread = maria ? "p.TID" : features.psThreads() ? "t.THREAD_OS_ID" : "NULL";
         return "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE, p.INFO, "
                 + (maria ? "p.TIME_MS, p.QUERY_ID, " : "NULL, NULL, ") + osThread + ", " + threadCols + ", "
-                + statementEvent + " FROM " + from + join + (one ? " WHERE p.ID = ?" : "");
+                + statementEvent + " FROM " + from + join
+                + (ids == 1 ? " WHERE p.ID = ?" : ids > 1 ? " WHERE p.ID IN (" + placeholders(ids) + ")" : "");
+    }
+
+    static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     /** All sessions, or the one with this id. */
     List<Row> readRows(Long onlyId) throws SQLException {
+        return readRows(onlyId == null ? null : List.of(onlyId));
+    }
+
+    /** All sessions (null), or those with these ids (bound parameters). */
+    List<Row> readRows(List<Long> onlyIds) throws SQLException {
         List<Row> out = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement(processlistSql(onlyId != null))) {
-            if (onlyId != null) {
-                ps.setLong(1, onlyId);
+        if (onlyIds != null && onlyIds.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(processlistSql(onlyIds == null ? 0 : onlyIds.size()))) {
+            for (int i = 0; onlyIds != null && i < onlyIds.size(); i++) {
+                ps.setLong(i + 1, onlyIds.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 Set<Long> ids = new java.util.HashSet<>();
@@ -475,8 +672,15 @@ final class MySqlTargetConnection implements TargetConnection {
     private static final long INNODB_CACHE_MS = 120;
     private long lastInnodbRead;
 
+    /** InnoDB's own rule (CACHE_MIN_IDLE_TIME): refresh only when not read for this long. */
+    private static final long INNODB_REFRESH_MS = 100;
+
     private void letInnodbCacheRefresh() {
-        long waitMs = INNODB_CACHE_MS - (System.nanoTime() - lastInnodbRead) / 1_000_000;
+        letInnodbCacheRefresh(INNODB_CACHE_MS);
+    }
+
+    private void letInnodbCacheRefresh(long afterMs) {
+        long waitMs = afterMs - (System.nanoTime() - lastInnodbRead) / 1_000_000;
         if (lastInnodbRead != 0 && waitMs > 0) {
             try {
                 Thread.sleep(waitMs);
