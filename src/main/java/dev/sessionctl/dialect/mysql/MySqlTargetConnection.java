@@ -83,7 +83,7 @@ final class MySqlTargetConnection implements TargetConnection {
     /** One processlist row with the facts the incarnation and the state need. */
     record Row(long id, String user, String host, String db, String command, Long time, String state, String info,
                Double timeMs, Long queryId, Long osThreadId, Long threadId, String threadType, String threadName,
-               Long eventId) {
+               Long eventId, String digest) {
     }
 
     private record Trx(String trxId, String state, Long ageMicros, Long rowsModified, String isolation,
@@ -623,8 +623,20 @@ final class MySqlTargetConnection implements TargetConnection {
         String osThread = maria ? "p.TID" : features.psThreads() ? "t.THREAD_OS_ID" : "NULL";
         return "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE, p.INFO, "
                 + (maria ? "p.TIME_MS, p.QUERY_ID, " : "NULL, NULL, ") + osThread + ", " + threadCols + ", "
-                + statementEvent + " FROM " + from + join
+                + statementEvent + ", " + digestColumn(probe.isMySql(), features.psStatements())
+                + " FROM " + from + join
                 + (ids == 1 ? " WHERE p.ID = ?" : ids > 1 ? " WHERE p.ID IN (" + placeholders(ids) + ")" : "");
+    }
+
+    /**
+     * The running statement's digest (MySQL 8 performance_schema, when events_statements_current is
+     * there): the SQL id, like PostgreSQL's query_id, so one statement shape can be matched across
+     * sessions. The outermost open statement, as for the statement identity. MariaDB's and
+     * OceanBase's processlists have no such id: NULL there.
+     */
+    static String digestColumn(boolean mysql, boolean psStatements) {
+        return mysql && psStatements ? "(SELECT s.DIGEST FROM performance_schema.events_statements_current s"
+                + " WHERE s.THREAD_ID = t.THREAD_ID AND s.END_EVENT_ID IS NULL ORDER BY s.EVENT_ID LIMIT 1)" : "NULL";
     }
 
     static String placeholders(int n) {
@@ -655,7 +667,7 @@ final class MySqlTargetConnection implements TargetConnection {
                     out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             longOrNull(rs, 6), rs.getString(7), rs.getString(8), doubleOrNull(rs, 9), longOrNull(rs, 10),
                             longOrNull(rs, 11), longOrNull(rs, 12), rs.getString(13), rs.getString(14),
-                            longOrNull(rs, 15)));
+                            longOrNull(rs, 15), rs.getString(16)));
                 }
             }
         }
@@ -861,7 +873,8 @@ final class MySqlTargetConnection implements TargetConnection {
         SessionState state = stateOf(r, trx, features.innodbTrx() && innodbReadable);
         String[] hostPort = splitHostPort(r.host());
         Session.Builder b = Session.builder(key).user(r.user()).database(r.db()).clientHost(hostPort[0]).state(state)
-                .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info());
+                .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info())
+                .sqlId(statementToken(r) == null ? null : r.digest());
         if (hostPort[1] != null) {
             b.attribute("clientPort", hostPort[1]);
         }
