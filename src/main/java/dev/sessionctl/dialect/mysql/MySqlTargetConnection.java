@@ -83,7 +83,18 @@ final class MySqlTargetConnection implements TargetConnection {
     /** One processlist row with the facts the incarnation and the state need. */
     record Row(long id, String user, String host, String db, String command, Long time, String state, String info,
                Double timeMs, Long queryId, Long osThreadId, Long threadId, String threadType, String threadName,
-               Long eventId, String digest) {
+               Long eventId, String digest, Instant readAt) {
+        Row(long id, String user, String host, String db, String command, Long time, String state, String info,
+            Double timeMs, Long queryId, Long osThreadId, Long threadId, String threadType, String threadName,
+            Long eventId, String digest) {
+            this(id, user, host, db, command, time, state, info, timeMs, queryId, osThreadId, threadId, threadType,
+                    threadName, eventId, digest, null);
+        }
+
+        /** When the current command (or sleep) began, on the server's clock; null unless TIME_MS is known. */
+        Instant commandStart() {
+            return readAt == null || timeMs == null ? null : readAt.minusNanos(Math.round(timeMs * 1_000_000));
+        }
     }
 
     private record Trx(String trxId, String state, Long ageMicros, Long rowsModified, String isolation,
@@ -434,6 +445,10 @@ final class MySqlTargetConnection implements TargetConnection {
         if (rows.stream().anyMatch(r -> isMdlWaitState(r.state())) && !features.psMdl()) {
             return null; // inferred / plugin MDL blockers need every open transaction: a full read
         }
+        Snapshot quick = innodbReadable ? fromProven(now, own, rows, new java.util.HashSet<>(ids)) : null;
+        if (quick != null) {
+            return quick;
+        }
         innodbReadable = true;
         Map<Long, Trx> trx = Map.of();
         Map<Long, List<RowWait>> rowWaits = Map.of();
@@ -463,21 +478,7 @@ final class MySqlTargetConnection implements TargetConnection {
             }
             mdlWaits = Map.of();
         }
-        Map<Long, String> programs = readPrograms();
-        List<Session> sessions = new ArrayList<>(rows.size());
-        Set<SessionRef> present = new java.util.HashSet<>();
-        for (Row r : rows) {
-            Session x = toSession(r, now, trx, rowWaits.getOrDefault(r.id(), List.of()), mdlWaits.get(r.id()),
-                    programs.get(r.id()));
-            sessions.add(x);
-            present.add(x.ref());
-        }
-        for (long id : ids) {
-            if (!present.contains(SessionRef.of(id))) {
-                seen.remove(SessionRef.of(id));
-            }
-        }
-        return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
+        return build(now, own, rows, trx, rowWaits, mdlWaits, ids);
     }
 
     /**
@@ -493,45 +494,69 @@ final class MySqlTargetConnection implements TargetConnection {
         }
         List<Long> ids = new ArrayList<>();
         rows.forEach(r -> ids.add(r.id()));
-        ids.add(own);
         for (int attempt = 0; attempt < 2; attempt++) {
             // a read of ours less than 100 ms ago would keep the cache as it is: no use reading before
             // (InnoDB's clock starts when its read ends, before ours: 102 ms after ours is past it)
             letInnodbCacheRefresh(INNODB_REFRESH_MS + 2);
-            String mark = "sessionctl-fill-" + (++fillMark); // digits from a counter: safe in the text
-            Map<Long, Trx> out = new HashMap<>();
-            boolean fresh = false;
-            try (Statement st = conn.createStatement()) {
-                st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-                try (PreparedStatement ps = conn.prepareStatement("SELECT '" + mark + "', trx_mysql_thread_id, trx_id,"
-                        + " trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)), trx_rows_modified,"
-                        + " trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)), trx_query"
-                        + " FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id IN (" + placeholders(ids.size()) + ")")) {
-                    for (int i = 0; i < ids.size(); i++) {
-                        ps.setLong(i + 1, ids.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            long thread = rs.getLong(2);
-                            if (thread == own) {
-                                String q = rs.getString(9);
-                                fresh |= q != null && q.contains("'" + mark + "'");
-                                continue;
-                            }
-                            out.put(thread, new Trx(rs.getString(3), rs.getString(4), longOrNull(rs, 5), longOrNull(rs, 6),
-                                    rs.getString(7), longOrNull(rs, 8)));
-                        }
-                    }
-                } finally {
-                    lastInnodbRead = System.nanoTime();
-                    st.execute("COMMIT");
-                }
-            }
-            if (fresh) {
-                return out;
+            TrxRead read = readTransactionsMarked(ids, own);
+            if (read.fresh()) {
+                return read.trx();
             }
         }
         return null;
+    }
+
+    /** INNODB_TRX rows and whether this read proved it filled the cache itself. */
+    private record TrxRead(Map<Long, Trx> trx, boolean fresh) {
+    }
+
+    /**
+     * INNODB_TRX rows (of these sessions, or all), read inside a transaction of our own with a unique
+     * mark in the statement text: fresh when our own transaction is listed with this statement as its
+     * {@code trx_query}. Does not wait: callers respect InnoDB's 100 ms first.
+     */
+    private TrxRead readTransactionsMarked(List<Long> onlyIds, long own) throws SQLException {
+        if (!features.innodbTrx()) {
+            return new TrxRead(new HashMap<>(), false);
+        }
+        List<Long> ids = onlyIds == null ? null : new ArrayList<>(onlyIds);
+        if (ids != null) {
+            ids.add(own);
+        }
+        String mark = "sessionctl-fill-" + (++fillMark); // digits from a counter: safe in the text
+        Map<Long, Trx> out = new HashMap<>();
+        boolean fresh = false;
+        try (Statement st = conn.createStatement()) {
+            st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            try (PreparedStatement ps = conn.prepareStatement("SELECT '" + mark + "', trx_mysql_thread_id, trx_id,"
+                    + " trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)), trx_rows_modified,"
+                    + " trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)), trx_query,"
+                    // what the transaction holds, in the same read (INNODB_TRX: rows locked is approximate)
+                    + " trx_rows_locked, trx_lock_structs, trx_tables_locked"
+                    + " FROM information_schema.INNODB_TRX"
+                    + (ids == null ? "" : " WHERE trx_mysql_thread_id IN (" + placeholders(ids.size()) + ")"))) {
+                for (int i = 0; ids != null && i < ids.size(); i++) {
+                    ps.setLong(i + 1, ids.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long thread = rs.getLong(2);
+                        if (thread == own) {
+                            String q = rs.getString(9);
+                            fresh |= q != null && q.contains("'" + mark + "'");
+                            continue;
+                        }
+                        out.put(thread, new Trx(rs.getString(3), rs.getString(4), longOrNull(rs, 5), longOrNull(rs, 6),
+                                rs.getString(7), longOrNull(rs, 8), longOrNull(rs, 10), longOrNull(rs, 11),
+                                longOrNull(rs, 12)));
+                    }
+                }
+            } finally {
+                lastInnodbRead = System.nanoTime();
+                st.execute("COMMIT");
+            }
+        }
+        return new TrxRead(out, fresh);
     }
 
     /**
@@ -571,8 +596,12 @@ final class MySqlTargetConnection implements TargetConnection {
         innodbReadable = true;
         Map<Long, Trx> trx;
         Map<Long, List<RowWait>> rowWaits;
+        boolean fresh = false;
         try {
-            trx = readTransactions();
+            letInnodbCacheRefresh();
+            TrxRead read = readTransactionsMarked(null, own);
+            trx = read.trx();
+            fresh = read.fresh();
             rowWaits = consistentRowWaits(readRowWaits(), rows);
         } catch (SQLException e) {
             if (!lacksPrivilege(e)) {
@@ -602,6 +631,109 @@ final class MySqlTargetConnection implements TargetConnection {
             present.add(s.ref());
         }
         seen.keySet().retainAll(present);
+        lastProven = null;
+        if (fresh && innodbReadable) {
+            Map<Long, Proven> facts = new HashMap<>();
+            for (Row r : rows) {
+                facts.put(r.id(), new Proven(r, incarnation(r), trx.get(r.id()), rowWaits.getOrDefault(r.id(), List.of()),
+                        mdlWaits.containsKey(r.id())));
+            }
+            lastProven = facts;
+        }
+        return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
+    }
+
+    /** A session as the last full read saw it, when that read proved InnoDB's cache was filled by it. */
+    private record Proven(Row row, String incarnation, Trx trx, List<RowWait> rowWaits, boolean mdlWait) {
+    }
+
+    private Map<Long, Proven> lastProven;
+    /** Narrowed reads answered without reading InnoDB's tables (tests and diagnostics). */
+    int narrowedWithoutInnodb;
+
+    /**
+     * True when this idle session ran no command since the last proven full read: it slept then
+     * (for more than 10 ms), sleeps now, has the same QUERY_ID (every statement takes a new one) and
+     * the same sleep start (TIME_MS; any command, a ping or a reset included, starts a new one, at
+     * least 10 ms later). Its transaction, and the locks it holds, are then what that read saw.
+     */
+    static boolean unchangedIdle(Row now, String incarnation, Proven then) {
+        if (then == null || !then.incarnation().equals(incarnation) || !"Sleep".equalsIgnoreCase(now.command())
+                || !"Sleep".equalsIgnoreCase(then.row().command()) || now.queryId() == null
+                || !now.queryId().equals(then.row().queryId()) || then.row().timeMs() == null || then.row().timeMs() <= 10) {
+            return false;
+        }
+        Instant a = now.commandStart();
+        Instant b = then.row().commandStart();
+        return a != null && b != null && Duration.between(a, b).abs().toNanos() <= 2_000_000;
+    }
+
+    /**
+     * The narrowed re-check without InnoDB's tables, or null. Possible when every listed session
+     * (but our own) is either an unchanged idle session ({@link #unchangedIdle}), whose transaction
+     * is the proven one, or a waiter still running the same statement (same QUERY_ID) whose every
+     * row-lock blocker at that read is such an unchanged idle session among the given ones: the
+     * blocker still holds the same locks (an idle session takes and releases none) and the waiter's
+     * statement has not ended, so it still waits on it (it cannot get past a lock still held).
+     */
+    private Snapshot fromProven(Instant now, long own, List<Row> rows, Set<Long> scope) {
+        Map<Long, Proven> proven = lastProven;
+        if (proven == null) {
+            return null;
+        }
+        Map<Long, Row> byId = new HashMap<>();
+        rows.forEach(r -> byId.put(r.id(), r));
+        Map<Long, Trx> trx = new HashMap<>();
+        Map<Long, List<RowWait>> waits = new HashMap<>();
+        for (Row r : rows) {
+            if (r.id() == own) {
+                continue;
+            }
+            Proven then = proven.get(r.id());
+            String inc = incarnation(r);
+            if (unchangedIdle(r, inc, then)) {
+                if (then.trx() != null) {
+                    trx.put(r.id(), then.trx());
+                }
+                continue;
+            }
+            if (then == null || !then.incarnation().equals(inc) || then.mdlWait() || then.rowWaits().isEmpty()
+                    || "Sleep".equalsIgnoreCase(r.command()) || r.queryId() == null
+                    || !r.queryId().equals(then.row().queryId())) {
+                return null;
+            }
+            for (RowWait w : then.rowWaits()) {
+                Row blocker = byId.get(w.blocking());
+                if (blocker == null || !scope.contains(w.blocking())
+                        || !unchangedIdle(blocker, incarnation(blocker), proven.get(w.blocking()))) {
+                    return null;
+                }
+            }
+            waits.put(r.id(), then.rowWaits());
+            if (then.trx() != null) {
+                trx.put(r.id(), then.trx());
+            }
+        }
+        narrowedWithoutInnodb++;
+        return build(now, own, rows, trx, waits, Map.of(), scope);
+    }
+
+    private Snapshot build(Instant now, long own, List<Row> rows, Map<Long, Trx> trx, Map<Long, List<RowWait>> rowWaits,
+                           Map<Long, MdlWaitGraph.Wait> mdlWaits, java.util.Collection<Long> ids) {
+        Map<Long, String> programs = readPrograms();
+        List<Session> sessions = new ArrayList<>(rows.size());
+        Set<SessionRef> present = new java.util.HashSet<>();
+        for (Row r : rows) {
+            Session x = toSession(r, now, trx, rowWaits.getOrDefault(r.id(), List.of()), mdlWaits.get(r.id()),
+                    programs.get(r.id()));
+            sessions.add(x);
+            present.add(x.ref());
+        }
+        for (long id : ids) {
+            if (!present.contains(SessionRef.of(id))) {
+                seen.remove(SessionRef.of(id));
+            }
+        }
         return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
     }
 
@@ -623,7 +755,7 @@ final class MySqlTargetConnection implements TargetConnection {
         String osThread = maria ? "p.TID" : features.psThreads() ? "t.THREAD_OS_ID" : "NULL";
         return "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE, p.INFO, "
                 + (maria ? "p.TIME_MS, p.QUERY_ID, " : "NULL, NULL, ") + osThread + ", " + threadCols + ", "
-                + statementEvent + ", " + digestColumn(probe.isMySql(), features.psStatements())
+                + statementEvent + ", " + digestColumn(probe.isMySql(), features.psStatements()) + ", UTC_TIMESTAMP(6)"
                 + " FROM " + from + join
                 + (ids == 1 ? " WHERE p.ID = ?" : ids > 1 ? " WHERE p.ID IN (" + placeholders(ids) + ")" : "");
     }
@@ -667,7 +799,8 @@ final class MySqlTargetConnection implements TargetConnection {
                     out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             longOrNull(rs, 6), rs.getString(7), rs.getString(8), doubleOrNull(rs, 9), longOrNull(rs, 10),
                             longOrNull(rs, 11), longOrNull(rs, 12), rs.getString(13), rs.getString(14),
-                            longOrNull(rs, 15), rs.getString(16)));
+                            longOrNull(rs, 15), rs.getString(16),
+                            LocalDateTime.parse(rs.getString(17), SERVER_TIME).toInstant(ZoneOffset.UTC)));
                 }
             }
         }
@@ -708,26 +841,6 @@ final class MySqlTargetConnection implements TargetConnection {
     /** ER_SPECIFIC_ACCESS_DENIED_ERROR (PROCESS needed) or ER_TABLEACCESS_DENIED_ERROR (a performance_schema table). */
     private static boolean lacksPrivilege(SQLException e) {
         return e.getErrorCode() == 1227 || e.getErrorCode() == 1142;
-    }
-
-    private Map<Long, Trx> readTransactions() throws SQLException {
-        Map<Long, Trx> out = new HashMap<>();
-        if (!features.innodbTrx()) {
-            return out;
-        }
-        letInnodbCacheRefresh();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT trx_mysql_thread_id, trx_id, trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)),"
-                        + " trx_rows_modified, trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)),"
-                        // what the transaction holds, in the same read (INNODB_TRX: rows locked is approximate)
-                        + " trx_rows_locked, trx_lock_structs, trx_tables_locked"
-                        + " FROM information_schema.INNODB_TRX")) {
-            while (rs.next()) {
-                out.put(rs.getLong(1), new Trx(rs.getString(2), rs.getString(3), longOrNull(rs, 4), longOrNull(rs, 5),
-                        rs.getString(6), longOrNull(rs, 7), longOrNull(rs, 8), longOrNull(rs, 9), longOrNull(rs, 10)));
-            }
-        }
-        return out;
     }
 
     private Map<Long, List<RowWait>> readRowWaits() throws SQLException {

@@ -286,10 +286,12 @@ class MariaDbDialectTest {
         other.run("SELECT 1"); // an unrelated session the narrowed read must leave out
         holder.run("BEGIN");
         holder.run("UPDATE narrow SET v = v + 1 WHERE id = 1");
+        sleep(30); // idle for more than 10 ms when the full read sees it
         Future<?> wait = workload.async(waiter, "UPDATE narrow SET v = v + 1 WHERE id = 1");
         Snapshot full = await(s -> waitsOn(s, waiter, holder), "waiter waits on holder");
         MySqlTargetConnection mysql = (MySqlTargetConnection) target;
         int fallbacks = mysql.narrowedFallbacks;
+        int withoutInnodb = mysql.narrowedWithoutInnodb;
 
         Snapshot narrow = target.snapshot(List.of(SessionRef.of(holder.id()), SessionRef.of(waiter.id()),
                 SessionRef.of(999_999_999L)));
@@ -307,8 +309,16 @@ class MariaDbDialectTest {
         assertThat(w.attributes().get("statement")).isEqualTo(session(full, waiter).attributes().get("statement"));
         assertThat(narrow.ownSessions()).isEqualTo(full.ownSessions());
         assertThat(mysql.narrowedFallbacks).as("answered by the narrowed read itself").isEqualTo(fallbacks);
+        assertThat(mysql.narrowedWithoutInnodb).as("idle holder unchanged since the proven full read, waiter in the"
+                + " same statement: no InnoDB read needed").isEqualTo(withoutInnodb + 1);
+
+        // once the holder runs anything, its transaction is read again, from a proven cache fill
         holder.run("ROLLBACK");
         awaitEnd(wait);
+        Snapshot after = target.snapshot(List.of(SessionRef.of(holder.id()), SessionRef.of(waiter.id())));
+        assertThat(mysql.narrowedWithoutInnodb).isEqualTo(withoutInnodb + 1);
+        assertThat(session(after, holder).state()).isEqualTo(SessionState.IDLE);
+        assertThat(session(after, waiter).blockedBy()).isEmpty();
     }
 
     @Test
