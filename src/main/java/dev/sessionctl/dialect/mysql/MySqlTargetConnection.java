@@ -83,7 +83,18 @@ final class MySqlTargetConnection implements TargetConnection {
     /** One processlist row with the facts the incarnation and the state need. */
     record Row(long id, String user, String host, String db, String command, Long time, String state, String info,
                Double timeMs, Long queryId, Long osThreadId, Long threadId, String threadType, String threadName,
-               Long eventId) {
+               Long eventId, String digest, Instant readAt) {
+        Row(long id, String user, String host, String db, String command, Long time, String state, String info,
+            Double timeMs, Long queryId, Long osThreadId, Long threadId, String threadType, String threadName,
+            Long eventId, String digest) {
+            this(id, user, host, db, command, time, state, info, timeMs, queryId, osThreadId, threadId, threadType,
+                    threadName, eventId, digest, null);
+        }
+
+        /** When the current command (or sleep) began, on the server's clock; null unless TIME_MS is known. */
+        Instant commandStart() {
+            return readAt == null || timeMs == null ? null : readAt.minusNanos(Math.round(timeMs * 1_000_000));
+        }
     }
 
     private record Trx(String trxId, String state, Long ageMicros, Long rowsModified, String isolation,
@@ -108,12 +119,92 @@ final class MySqlTargetConnection implements TargetConnection {
         this.spec = spec;
         this.probe = probe;
         this.conn = connection;
+        this.statementTimeoutMs = parseMillis(spec, "statementTimeoutMs", 5000);
+        this.lockTimeoutMs = parseMillis(spec, "lockTimeoutMs", 1000);
         init();
     }
 
     private void init() throws SQLException {
         conn.setAutoCommit(true);
+        applyTimeouts();
         features = discover();
+    }
+
+    // ------------------------------------------------------------------ own-session timeouts
+
+    /** Target option statementTimeoutMs (default 5000; 0 = none): our own queries never hang on a sick server. */
+    private final long statementTimeoutMs;
+    /** Target option lockTimeoutMs (default 1000; 0 = server default): never queue behind the locks being investigated. */
+    private final long lockTimeoutMs;
+    /** The session variables applied at connect, as the server reported them back (for capabilities/doctor). */
+    private final Map<String, String> appliedTimeouts = new LinkedHashMap<>();
+
+    static long parseMillis(TargetSpec spec, String option, long fallback) {
+        String text = spec.option(option, Long.toString(fallback));
+        try {
+            long v = Long.parseLong(text.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new TargetException(TargetException.Kind.UNSUPPORTED, "invalid option " + option + " '" + text
+                    + "' for target " + spec.name() + "; expected a whole number of milliseconds, e.g. 5000");
+        }
+    }
+
+    /**
+     * The session-level SETs for this engine, built from validated longs only. MariaDB's
+     * max_statement_time is in seconds (fractions allowed) and covers every statement; MySQL 8's
+     * max_execution_time is in milliseconds and covers SELECT only (all our reads are SELECTs);
+     * OceanBase's ob_query_timeout is in microseconds. lock_wait_timeout (metadata locks) and
+     * innodb_lock_wait_timeout (row locks) count whole seconds: the millisecond option is rounded up.
+     */
+    List<String> timeoutStatements() {
+        List<String> out = new ArrayList<>();
+        if (statementTimeoutMs > 0) {
+            if (probe.isMariaDb()) {
+                out.add("SET SESSION max_statement_time = " + statementTimeoutMs / 1000 + "."
+                        + String.format(Locale.ROOT, "%03d", statementTimeoutMs % 1000));
+            } else if (probe.isOceanBase()) {
+                out.add("SET SESSION ob_query_timeout = " + statementTimeoutMs * 1000);
+            } else {
+                out.add("SET SESSION max_execution_time = " + statementTimeoutMs);
+            }
+        }
+        if (lockTimeoutMs > 0) {
+            long seconds = Math.max(1, (lockTimeoutMs + 999) / 1000);
+            out.add("SET SESSION lock_wait_timeout = " + seconds);
+            out.add("SET SESSION innodb_lock_wait_timeout = " + seconds);
+        }
+        return out;
+    }
+
+    /**
+     * A variable this server does not have (ER_UNKNOWN_SYSTEM_VARIABLE) is skipped; anything else
+     * fails the connect. The values are then read back from the server, so capabilities() shows
+     * what is in force, not what was asked.
+     */
+    private void applyTimeouts() throws SQLException {
+        appliedTimeouts.clear();
+        List<String> names = new ArrayList<>();
+        for (String set : timeoutStatements()) {
+            try (Statement st = conn.createStatement()) {
+                st.execute(set);
+                names.add(set.substring("SET SESSION ".length(), set.indexOf(" = ")));
+            } catch (SQLException e) {
+                if (e.getErrorCode() != 1193) {
+                    throw e;
+                }
+            }
+        }
+        for (String name : names) { // names come from timeoutStatements(): fixed identifiers
+            appliedTimeouts.put(name, queryString("SELECT @@SESSION." + name));
+        }
+    }
+
+    Map<String, String> appliedTimeouts() {
+        return Map.copyOf(appliedTimeouts);
     }
 
     // ------------------------------------------------------------------ info
@@ -155,6 +246,7 @@ final class MySqlTargetConnection implements TargetConnection {
         m.put("cancel", isMariaDb() && !killsViaRds() ? "KILL QUERY ID <query_id>" : killsViaRds()
                 ? "CALL mysql.rds_kill_query(<id>)" : "KILL QUERY <id>");
         m.put("terminate", killsViaRds() ? "CALL mysql.rds_kill(<id>)" : "KILL CONNECTION <id>");
+        m.put("ownSessionTimeouts", appliedTimeouts.isEmpty() ? "none" : appliedTimeouts.toString());
         m.put("incarnation", "sha256(user, host:port" + (features.psThreads() ? ", performance_schema THREAD_ID" : "")
                 + (features.threadPerConnection() && isMariaDb() ? ", OS thread id" : "") + ")");
         return m;
@@ -297,6 +389,199 @@ final class MySqlTargetConnection implements TargetConnection {
         }
     }
 
+    /**
+     * Reads only the given sessions: the re-check of the kill path (a watch deadline, the verifier).
+     * See docs/mysql.md "Narrowed reads" for why each part is correct:
+     * <ul>
+     * <li>the process-list rows of those ids only (an {@code IN} list of bound longs);</li>
+     * <li>their INNODB_TRX rows, from a cache fill this very read proves it caused: the read runs
+     * inside a transaction of our own, and the cache must list our own transaction with this read's
+     * unique mark as its current statement ({@code trx_query}); otherwise the cache was filled before
+     * (someone read it less than 100 ms ago) and the read is repeated once after InnoDB's 100 ms;</li>
+     * <li>the row-lock waits, read right after from the same cache fill, so they are as fresh as the
+     * transactions and cost no further wait.</li>
+     * </ul>
+     * Whatever it cannot prove (a metadata-lock wait without performance_schema, whose blockers are
+     * inferred from every open transaction; a cache kept stale by another client) falls back to a full
+     * read, filtered to the given sessions.
+     */
+    @Override
+    public Snapshot snapshot(java.util.Collection<SessionRef> only) {
+        if (only == null) {
+            return snapshot();
+        }
+        ensureConnected();
+        try {
+            Snapshot narrowed = readNarrowed(only);
+            if (narrowed != null) {
+                return narrowed;
+            }
+            narrowedFallbacks++;
+            Snapshot full = read();
+            Set<SessionRef> wanted = new java.util.HashSet<>(only);
+            return new Snapshot(full.target(), full.engine(), full.serverVersion(), full.serverTime(),
+                    full.sessions().stream().filter(x -> wanted.contains(x.ref())).toList(), full.ownSessions());
+        } catch (SQLException e) {
+            throw MySqlErrors.translate(e, "reading sessions of " + spec.name(), grantFor("PROCESS"));
+        }
+    }
+
+    /** How many narrowed reads fell back to a full read (tests and diagnostics). */
+    int narrowedFallbacks;
+    private long fillMark;
+
+    private Snapshot readNarrowed(java.util.Collection<SessionRef> only) throws SQLException {
+        Instant now;
+        long own;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT UTC_TIMESTAMP(6), CONNECTION_ID()")) {
+            rs.next();
+            now = LocalDateTime.parse(rs.getString(1), SERVER_TIME).toInstant(ZoneOffset.UTC);
+            own = rs.getLong(2);
+        }
+        // only the id can name a session here (the instance number is always 0 on this family); a
+        // SessionRef's id is a long, so the IN list binds validated longs
+        List<Long> ids = only.stream().map(SessionRef::sessionId).filter(id -> id > 0).distinct().toList();
+        List<Row> rows = readRows(ids);
+        if (rows.stream().anyMatch(r -> isMdlWaitState(r.state())) && !features.psMdl()) {
+            return null; // inferred / plugin MDL blockers need every open transaction: a full read
+        }
+        Snapshot quick = innodbReadable ? fromProven(now, own, rows, new java.util.HashSet<>(ids)) : null;
+        if (quick != null) {
+            return quick;
+        }
+        innodbReadable = true;
+        Map<Long, Trx> trx = Map.of();
+        Map<Long, List<RowWait>> rowWaits = Map.of();
+        if (rows.stream().anyMatch(r -> r.id() != own)) {
+            try {
+                trx = readTransactionsProvenFresh(rows, own);
+                if (trx == null) {
+                    return null;
+                }
+                Set<Long> scope = new java.util.HashSet<>(ids);
+                rowWaits = narrowedRowWaits(readRowWaits(), rows, scope);
+            } catch (SQLException e) {
+                if (!lacksPrivilege(e)) {
+                    throw e;
+                }
+                innodbReadable = false;
+                trx = Map.of();
+                rowWaits = Map.of();
+            }
+        }
+        Map<Long, MdlWaitGraph.Wait> mdlWaits;
+        try {
+            mdlWaits = readMdlWaits(rows, trx);
+        } catch (SQLException e) {
+            if (!lacksPrivilege(e)) {
+                throw e;
+            }
+            mdlWaits = Map.of();
+        }
+        return build(now, own, rows, trx, rowWaits, mdlWaits, ids);
+    }
+
+    /**
+     * INNODB_TRX rows of these sessions, or null when this read cannot prove the cache was filled by
+     * it (after one retry past InnoDB's 100 ms). The proof: our own transaction (opened just before,
+     * committed just after) is listed with this statement, recognised by a mark made of a counter,
+     * as its {@code trx_query}. A cache filled before our transaction began cannot list it; one
+     * filled by an earlier read of ours lists an earlier mark.
+     */
+    private Map<Long, Trx> readTransactionsProvenFresh(List<Row> rows, long own) throws SQLException {
+        if (!features.innodbTrx()) {
+            return Map.of();
+        }
+        List<Long> ids = new ArrayList<>();
+        rows.forEach(r -> ids.add(r.id()));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            // a read of ours less than 100 ms ago would keep the cache as it is: no use reading before
+            // (InnoDB's clock starts when its read ends, before ours: 102 ms after ours is past it)
+            letInnodbCacheRefresh(INNODB_REFRESH_MS + 2);
+            TrxRead read = readTransactionsMarked(ids, own);
+            if (read.fresh()) {
+                return read.trx();
+            }
+        }
+        return null;
+    }
+
+    /** INNODB_TRX rows and whether this read proved it filled the cache itself. */
+    private record TrxRead(Map<Long, Trx> trx, boolean fresh) {
+    }
+
+    /**
+     * INNODB_TRX rows (of these sessions, or all), read inside a transaction of our own with a unique
+     * mark in the statement text: fresh when our own transaction is listed with this statement as its
+     * {@code trx_query}. Does not wait: callers respect InnoDB's 100 ms first.
+     */
+    private TrxRead readTransactionsMarked(List<Long> onlyIds, long own) throws SQLException {
+        if (!features.innodbTrx()) {
+            return new TrxRead(new HashMap<>(), false);
+        }
+        List<Long> ids = onlyIds == null ? null : new ArrayList<>(onlyIds);
+        if (ids != null) {
+            ids.add(own);
+        }
+        String mark = "sessionctl-fill-" + (++fillMark); // digits from a counter: safe in the text
+        Map<Long, Trx> out = new HashMap<>();
+        boolean fresh = false;
+        try (Statement st = conn.createStatement()) {
+            st.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            try (PreparedStatement ps = conn.prepareStatement("SELECT '" + mark + "', trx_mysql_thread_id, trx_id,"
+                    + " trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)), trx_rows_modified,"
+                    + " trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)), trx_query,"
+                    // what the transaction holds, in the same read (INNODB_TRX: rows locked is approximate)
+                    + " trx_rows_locked, trx_lock_structs, trx_tables_locked"
+                    + " FROM information_schema.INNODB_TRX"
+                    + (ids == null ? "" : " WHERE trx_mysql_thread_id IN (" + placeholders(ids.size()) + ")"))) {
+                for (int i = 0; ids != null && i < ids.size(); i++) {
+                    ps.setLong(i + 1, ids.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long thread = rs.getLong(2);
+                        if (thread == own) {
+                            String q = rs.getString(9);
+                            fresh |= q != null && q.contains("'" + mark + "'");
+                            continue;
+                        }
+                        out.put(thread, new Trx(rs.getString(3), rs.getString(4), longOrNull(rs, 5), longOrNull(rs, 6),
+                                rs.getString(7), longOrNull(rs, 8), longOrNull(rs, 10), longOrNull(rs, 11),
+                                longOrNull(rs, 12)));
+                    }
+                }
+            } finally {
+                lastInnodbRead = System.nanoTime();
+                st.execute("COMMIT");
+            }
+        }
+        return new TrxRead(out, fresh);
+    }
+
+    /**
+     * Row-lock waits for a narrowed read: kept when the waiter is listed and running a statement,
+     * and the blocker is listed, is 0 (an XA transaction without a session), or lies outside the
+     * given sessions (not read, so not known gone; the cache is fresh).
+     */
+    static Map<Long, List<RowWait>> narrowedRowWaits(Map<Long, List<RowWait>> waits, List<Row> rows, Set<Long> scope) {
+        Map<Long, Row> byId = new HashMap<>();
+        rows.forEach(r -> byId.put(r.id(), r));
+        Map<Long, List<RowWait>> out = new HashMap<>();
+        waits.forEach((waiter, list) -> {
+            Row w = byId.get(waiter);
+            if (w == null || "Sleep".equalsIgnoreCase(w.command())) {
+                return;
+            }
+            List<RowWait> kept = list.stream().filter(x -> x.blocking() == 0 || byId.containsKey(x.blocking())
+                    || !scope.contains(x.blocking())).toList();
+            if (!kept.isEmpty()) {
+                out.put(waiter, kept);
+            }
+        });
+        return out;
+    }
+
     private Snapshot read() throws SQLException {
         Instant now;
         long own;
@@ -305,14 +590,18 @@ final class MySqlTargetConnection implements TargetConnection {
             now = LocalDateTime.parse(rs.getString(1), SERVER_TIME).toInstant(ZoneOffset.UTC);
             own = rs.getLong(2);
         }
-        List<Row> rows = readRows(null);
+        List<Row> rows = readRows((List<Long>) null);
         // without PROCESS the process list still shows this account's own sessions (what a developer
         // needs to end a runaway query of their own); only transactions and lock waits are out of reach
         innodbReadable = true;
         Map<Long, Trx> trx;
         Map<Long, List<RowWait>> rowWaits;
+        boolean fresh = false;
         try {
-            trx = readTransactions();
+            letInnodbCacheRefresh();
+            TrxRead read = readTransactionsMarked(null, own);
+            trx = read.trx();
+            fresh = read.fresh();
             rowWaits = consistentRowWaits(readRowWaits(), rows);
         } catch (SQLException e) {
             if (!lacksPrivilege(e)) {
@@ -342,10 +631,118 @@ final class MySqlTargetConnection implements TargetConnection {
             present.add(s.ref());
         }
         seen.keySet().retainAll(present);
+        lastProven = null;
+        if (fresh && innodbReadable) {
+            Map<Long, Proven> facts = new HashMap<>();
+            for (Row r : rows) {
+                facts.put(r.id(), new Proven(r, incarnation(r), trx.get(r.id()), rowWaits.getOrDefault(r.id(), List.of()),
+                        mdlWaits.containsKey(r.id())));
+            }
+            lastProven = facts;
+        }
+        return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
+    }
+
+    /** A session as the last full read saw it, when that read proved InnoDB's cache was filled by it. */
+    private record Proven(Row row, String incarnation, Trx trx, List<RowWait> rowWaits, boolean mdlWait) {
+    }
+
+    private Map<Long, Proven> lastProven;
+    /** Narrowed reads answered without reading InnoDB's tables (tests and diagnostics). */
+    int narrowedWithoutInnodb;
+
+    /**
+     * True when this idle session ran no command since the last proven full read: it slept then
+     * (for more than 10 ms), sleeps now, has the same QUERY_ID (every statement takes a new one) and
+     * the same sleep start (TIME_MS; any command, a ping or a reset included, starts a new one, at
+     * least 10 ms later). Its transaction, and the locks it holds, are then what that read saw.
+     */
+    static boolean unchangedIdle(Row now, String incarnation, Proven then) {
+        if (then == null || !then.incarnation().equals(incarnation) || !"Sleep".equalsIgnoreCase(now.command())
+                || !"Sleep".equalsIgnoreCase(then.row().command()) || now.queryId() == null
+                || !now.queryId().equals(then.row().queryId()) || then.row().timeMs() == null || then.row().timeMs() <= 10) {
+            return false;
+        }
+        Instant a = now.commandStart();
+        Instant b = then.row().commandStart();
+        return a != null && b != null && Duration.between(a, b).abs().toNanos() <= 2_000_000;
+    }
+
+    /**
+     * The narrowed re-check without InnoDB's tables, or null. Possible when every listed session
+     * (but our own) is either an unchanged idle session ({@link #unchangedIdle}), whose transaction
+     * is the proven one, or a waiter still running the same statement (same QUERY_ID) whose every
+     * row-lock blocker at that read is such an unchanged idle session among the given ones: the
+     * blocker still holds the same locks (an idle session takes and releases none) and the waiter's
+     * statement has not ended, so it still waits on it (it cannot get past a lock still held).
+     */
+    private Snapshot fromProven(Instant now, long own, List<Row> rows, Set<Long> scope) {
+        Map<Long, Proven> proven = lastProven;
+        if (proven == null) {
+            return null;
+        }
+        Map<Long, Row> byId = new HashMap<>();
+        rows.forEach(r -> byId.put(r.id(), r));
+        Map<Long, Trx> trx = new HashMap<>();
+        Map<Long, List<RowWait>> waits = new HashMap<>();
+        for (Row r : rows) {
+            if (r.id() == own) {
+                continue;
+            }
+            Proven then = proven.get(r.id());
+            String inc = incarnation(r);
+            if (unchangedIdle(r, inc, then)) {
+                if (then.trx() != null) {
+                    trx.put(r.id(), then.trx());
+                }
+                continue;
+            }
+            if (then == null || !then.incarnation().equals(inc) || then.mdlWait() || then.rowWaits().isEmpty()
+                    || "Sleep".equalsIgnoreCase(r.command()) || r.queryId() == null
+                    || !r.queryId().equals(then.row().queryId())) {
+                return null;
+            }
+            for (RowWait w : then.rowWaits()) {
+                Row blocker = byId.get(w.blocking());
+                if (blocker == null || !scope.contains(w.blocking())
+                        || !unchangedIdle(blocker, incarnation(blocker), proven.get(w.blocking()))) {
+                    return null;
+                }
+            }
+            waits.put(r.id(), then.rowWaits());
+            if (then.trx() != null) {
+                trx.put(r.id(), then.trx());
+            }
+        }
+        narrowedWithoutInnodb++;
+        return build(now, own, rows, trx, waits, Map.of(), scope);
+    }
+
+    private Snapshot build(Instant now, long own, List<Row> rows, Map<Long, Trx> trx, Map<Long, List<RowWait>> rowWaits,
+                           Map<Long, MdlWaitGraph.Wait> mdlWaits, java.util.Collection<Long> ids) {
+        Map<Long, String> programs = readPrograms();
+        List<Session> sessions = new ArrayList<>(rows.size());
+        Set<SessionRef> present = new java.util.HashSet<>();
+        for (Row r : rows) {
+            Session x = toSession(r, now, trx, rowWaits.getOrDefault(r.id(), List.of()), mdlWaits.get(r.id()),
+                    programs.get(r.id()));
+            sessions.add(x);
+            present.add(x.ref());
+        }
+        for (long id : ids) {
+            if (!present.contains(SessionRef.of(id))) {
+                seen.remove(SessionRef.of(id));
+            }
+        }
         return new Snapshot(spec.name(), engine, probe.version(), now, sessions, Set.of(SessionRef.of(own)));
     }
 
     String processlistSql(boolean one) {
+        return processlistSql(one ? 1 : 0);
+    }
+
+    /** The process-list query; with {@code ids > 0}, restricted to that many bound ids ({@code p.ID IN (?, ...)}). */
+    String processlistSql(int ids) {
         boolean maria = probe.isMariaDb();
         String statementEvent = features.psStatements()
                 ? "(SELECT MIN(s.EVENT_ID) FROM performance_schema.events_statements_current s"
@@ -358,15 +755,40 @@ final class MySqlTargetConnection implements TargetConnection {
         String osThread = maria ? "p.TID" : features.psThreads() ? "t.THREAD_OS_ID" : "NULL";
         return "SELECT p.ID, p.USER, p.HOST, p.DB, p.COMMAND, p.TIME, p.STATE, p.INFO, "
                 + (maria ? "p.TIME_MS, p.QUERY_ID, " : "NULL, NULL, ") + osThread + ", " + threadCols + ", "
-                + statementEvent + " FROM " + from + join + (one ? " WHERE p.ID = ?" : "");
+                + statementEvent + ", " + digestColumn(probe.isMySql(), features.psStatements()) + ", UTC_TIMESTAMP(6)"
+                + " FROM " + from + join
+                + (ids == 1 ? " WHERE p.ID = ?" : ids > 1 ? " WHERE p.ID IN (" + placeholders(ids) + ")" : "");
+    }
+
+    /**
+     * The running statement's digest (MySQL 8 performance_schema, when events_statements_current is
+     * there): the SQL id, like PostgreSQL's query_id, so one statement shape can be matched across
+     * sessions. The outermost open statement, as for the statement identity. MariaDB's and
+     * OceanBase's processlists have no such id: NULL there.
+     */
+    static String digestColumn(boolean mysql, boolean psStatements) {
+        return mysql && psStatements ? "(SELECT s.DIGEST FROM performance_schema.events_statements_current s"
+                + " WHERE s.THREAD_ID = t.THREAD_ID AND s.END_EVENT_ID IS NULL ORDER BY s.EVENT_ID LIMIT 1)" : "NULL";
+    }
+
+    static String placeholders(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     /** All sessions, or the one with this id. */
     List<Row> readRows(Long onlyId) throws SQLException {
+        return readRows(onlyId == null ? null : List.of(onlyId));
+    }
+
+    /** All sessions (null), or those with these ids (bound parameters). */
+    List<Row> readRows(List<Long> onlyIds) throws SQLException {
         List<Row> out = new ArrayList<>();
-        try (PreparedStatement ps = conn.prepareStatement(processlistSql(onlyId != null))) {
-            if (onlyId != null) {
-                ps.setLong(1, onlyId);
+        if (onlyIds != null && onlyIds.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = conn.prepareStatement(processlistSql(onlyIds == null ? 0 : onlyIds.size()))) {
+            for (int i = 0; onlyIds != null && i < onlyIds.size(); i++) {
+                ps.setLong(i + 1, onlyIds.get(i));
             }
             try (ResultSet rs = ps.executeQuery()) {
                 Set<Long> ids = new java.util.HashSet<>();
@@ -377,7 +799,8 @@ final class MySqlTargetConnection implements TargetConnection {
                     out.add(new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             longOrNull(rs, 6), rs.getString(7), rs.getString(8), doubleOrNull(rs, 9), longOrNull(rs, 10),
                             longOrNull(rs, 11), longOrNull(rs, 12), rs.getString(13), rs.getString(14),
-                            longOrNull(rs, 15)));
+                            longOrNull(rs, 15), rs.getString(16),
+                            LocalDateTime.parse(rs.getString(17), SERVER_TIME).toInstant(ZoneOffset.UTC)));
                 }
             }
         }
@@ -394,8 +817,15 @@ final class MySqlTargetConnection implements TargetConnection {
     private static final long INNODB_CACHE_MS = 120;
     private long lastInnodbRead;
 
+    /** InnoDB's own rule (CACHE_MIN_IDLE_TIME): refresh only when not read for this long. */
+    private static final long INNODB_REFRESH_MS = 100;
+
     private void letInnodbCacheRefresh() {
-        long waitMs = INNODB_CACHE_MS - (System.nanoTime() - lastInnodbRead) / 1_000_000;
+        letInnodbCacheRefresh(INNODB_CACHE_MS);
+    }
+
+    private void letInnodbCacheRefresh(long afterMs) {
+        long waitMs = afterMs - (System.nanoTime() - lastInnodbRead) / 1_000_000;
         if (lastInnodbRead != 0 && waitMs > 0) {
             try {
                 Thread.sleep(waitMs);
@@ -411,26 +841,6 @@ final class MySqlTargetConnection implements TargetConnection {
     /** ER_SPECIFIC_ACCESS_DENIED_ERROR (PROCESS needed) or ER_TABLEACCESS_DENIED_ERROR (a performance_schema table). */
     private static boolean lacksPrivilege(SQLException e) {
         return e.getErrorCode() == 1227 || e.getErrorCode() == 1142;
-    }
-
-    private Map<Long, Trx> readTransactions() throws SQLException {
-        Map<Long, Trx> out = new HashMap<>();
-        if (!features.innodbTrx()) {
-            return out;
-        }
-        letInnodbCacheRefresh();
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT trx_mysql_thread_id, trx_id, trx_state, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)),"
-                        + " trx_rows_modified, trx_isolation_level, TIMESTAMPDIFF(MICROSECOND, trx_wait_started, NOW(6)),"
-                        // what the transaction holds, in the same read (INNODB_TRX: rows locked is approximate)
-                        + " trx_rows_locked, trx_lock_structs, trx_tables_locked"
-                        + " FROM information_schema.INNODB_TRX")) {
-            while (rs.next()) {
-                out.put(rs.getLong(1), new Trx(rs.getString(2), rs.getString(3), longOrNull(rs, 4), longOrNull(rs, 5),
-                        rs.getString(6), longOrNull(rs, 7), longOrNull(rs, 8), longOrNull(rs, 9), longOrNull(rs, 10)));
-            }
-        }
-        return out;
     }
 
     private Map<Long, List<RowWait>> readRowWaits() throws SQLException {
@@ -576,7 +986,8 @@ final class MySqlTargetConnection implements TargetConnection {
         SessionState state = stateOf(r, trx, features.innodbTrx() && innodbReadable);
         String[] hostPort = splitHostPort(r.host());
         Session.Builder b = Session.builder(key).user(r.user()).database(r.db()).clientHost(hostPort[0]).state(state)
-                .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info());
+                .kind(kind).backendType(backendTypeOf(r, kind)).program(program).sqlText(r.info())
+                .sqlId(statementToken(r) == null ? null : r.digest());
         if (hostPort[1] != null) {
             b.attribute("clientPort", hostPort[1]);
         }

@@ -138,12 +138,16 @@ public class OceanBaseOracleTarget implements TargetConnection {
                 ? (inTx ? SessionState.IDLE_IN_TRANSACTION : SessionState.IDLE)
                 : "Killed".equalsIgnoreCase(command) ? SessionState.TERMINATING : SessionState.ACTIVE;
         Instant since = now.minusMillis(Math.round(Math.max(0, seconds) * 1000));
+        String[] hostPort = splitHostPort(host);
         Session.Builder b = Session.builder(key).user(user).database(rs.getString("DB")).state(state)
-                .clientHost(host).stateSince(since).sqlId(rs.getString("SQL_ID")).sqlText(rs.getString("INFO"))
+                .clientHost(hostPort[0]).stateSince(since).sqlId(rs.getString("SQL_ID")).sqlText(rs.getString("INFO"))
                 .backendType(command).serverProcess(svrIp + ":" + svrPort)
                 .attribute("state", rs.getString("STATE")).attribute("server", svrIp + ":" + svrPort);
         if (state == SessionState.ACTIVE) {
             b.queryStart(since);
+        }
+        if (hostPort[1] != null) {
+            b.attribute("clientPort", hostPort[1]);
         }
         if (inTx) {
             b.attribute("transId", Long.toString(trans));
@@ -152,6 +156,28 @@ public class OceanBaseOracleTarget implements TargetConnection {
             b.protectedReason("SYS sessions are never ended by sessionctl (the tenant's administrator)");
         }
         return b.build();
+    }
+
+    private static final java.util.regex.Pattern HOST_PORT = java.util.regex.Pattern.compile("(.+):(\\d{1,5})");
+
+    /**
+     * GV$OB_PROCESSLIST's HOST is {@code ip:port}; clientHost is the host alone, as on the other
+     * engines (so {@code --host 10.1.1.7} matches), and the port is attribute clientPort. The
+     * incarnation still reads HOST whole. An IPv6 host keeps its colons; brackets are removed.
+     */
+    static String[] splitHostPort(String host) {
+        if (host == null) {
+            return new String[] {null, null};
+        }
+        java.util.regex.Matcher m = HOST_PORT.matcher(host);
+        if (!m.matches()) {
+            return new String[] {host, null};
+        }
+        String h = m.group(1);
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return new String[] {h, m.group(2)};
     }
 
     @Override

@@ -154,6 +154,34 @@ class MariaDbDialectTest {
     // ---------------------------------------------------------------- detection
 
     @Test
+    void ownSessionHasStatementAndLockTimeoutsByDefault() {
+        Map<String, String> applied = ((MySqlTargetConnection) target).appliedTimeouts();
+        assertThat(applied).containsEntry("max_statement_time", "5.000000")
+                .containsEntry("lock_wait_timeout", "1").containsEntry("innodb_lock_wait_timeout", "1");
+        assertThat(target.capabilities().get("ownSessionTimeouts")).contains("max_statement_time=5.000000");
+    }
+
+    @Test
+    void ownSessionTimeoutsFollowTheTargetOptions() {
+        try (TargetConnection custom = DialectRegistry.load().connect(new TargetSpec("maria", server.jdbcUrl(),
+                server.user(), server.password(), Map.of("statementTimeoutMs", "2500", "lockTimeoutMs", "3200"), null))) {
+            assertThat(((MySqlTargetConnection) custom).appliedTimeouts()).containsEntry("max_statement_time", "2.500000")
+                    .containsEntry("lock_wait_timeout", "4").containsEntry("innodb_lock_wait_timeout", "4");
+        }
+        try (TargetConnection none = DialectRegistry.load().connect(new TargetSpec("maria", server.jdbcUrl(),
+                server.user(), server.password(), Map.of("statementTimeoutMs", "0", "lockTimeoutMs", "0"), null))) {
+            assertThat(((MySqlTargetConnection) none).appliedTimeouts()).isEmpty();
+        }
+    }
+
+    @Test
+    void aBadTimeoutOptionNamesTheValueAndTheExpectedForm() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DialectRegistry.load().connect(new TargetSpec("maria",
+                        server.jdbcUrl(), server.user(), server.password(), Map.of("lockTimeoutMs", "1s"), null)))
+                .hasMessageContaining("lockTimeoutMs '1s'").hasMessageContaining("whole number of milliseconds");
+    }
+
+    @Test
     void mariadbUrlIsDetectedAsMariaDb() {
         assertThat(target.info().engine()).isEqualTo(Engine.MARIADB);
         assertThat(target.info().serverVersion()).contains("MariaDB");
@@ -247,6 +275,99 @@ class MariaDbDialectTest {
     }
 
     // ---------------------------------------------------------------- states and blocking
+
+    @Test
+    void narrowedReadReturnsOnlyTheGivenSessionsWithTransactionsAndRowLockEdges() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS narrow (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+        sql("REPLACE INTO narrow VALUES (1, 0)");
+        TestSessions.Client holder = workload.open();
+        TestSessions.Client waiter = workload.open();
+        TestSessions.Client other = workload.open();
+        other.run("SELECT 1"); // an unrelated session the narrowed read must leave out
+        holder.run("BEGIN");
+        holder.run("UPDATE narrow SET v = v + 1 WHERE id = 1");
+        sleep(30); // idle for more than 10 ms when the full read sees it
+        Future<?> wait = workload.async(waiter, "UPDATE narrow SET v = v + 1 WHERE id = 1");
+        Snapshot full = await(s -> waitsOn(s, waiter, holder), "waiter waits on holder");
+        MySqlTargetConnection mysql = (MySqlTargetConnection) target;
+        int fallbacks = mysql.narrowedFallbacks;
+        int withoutInnodb = mysql.narrowedWithoutInnodb;
+
+        Snapshot narrow = target.snapshot(List.of(SessionRef.of(holder.id()), SessionRef.of(waiter.id()),
+                SessionRef.of(999_999_999L)));
+
+        assertThat(narrow.sessions()).extracting(Session::sessionId).containsExactlyInAnyOrder(holder.id(), waiter.id());
+        Session h = session(narrow, holder);
+        assertThat(h.state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
+        // trx_started counts whole seconds: both reads place the same start within that
+        assertThat(h.transactionStart()).isCloseTo(session(full, holder).transactionStart(),
+                org.assertj.core.api.Assertions.within(1, java.time.temporal.ChronoUnit.SECONDS));
+        assertThat(h.key()).isEqualTo(session(full, holder).key());
+        Session w = session(narrow, waiter);
+        assertThat(w.blockedBy()).containsExactly(SessionRef.of(holder.id()));
+        assertThat(w.waitEventType()).isEqualTo("row lock");
+        assertThat(w.attributes().get("statement")).isEqualTo(session(full, waiter).attributes().get("statement"));
+        assertThat(narrow.ownSessions()).isEqualTo(full.ownSessions());
+        assertThat(mysql.narrowedFallbacks).as("answered by the narrowed read itself").isEqualTo(fallbacks);
+        assertThat(mysql.narrowedWithoutInnodb).as("idle holder unchanged since the proven full read, waiter in the"
+                + " same statement: no InnoDB read needed").isEqualTo(withoutInnodb + 1);
+
+        // once the holder runs anything, its transaction is read again, from a proven cache fill
+        holder.run("ROLLBACK");
+        awaitEnd(wait);
+        Snapshot after = target.snapshot(List.of(SessionRef.of(holder.id()), SessionRef.of(waiter.id())));
+        assertThat(mysql.narrowedWithoutInnodb).isEqualTo(withoutInnodb + 1);
+        assertThat(session(after, holder).state()).isEqualTo(SessionState.IDLE);
+        assertThat(session(after, waiter).blockedBy()).isEmpty();
+    }
+
+    @Test
+    void narrowedReadRightAfterAFullReadSeesACommitThatInnodbsCacheHasNotYetCaught() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS narrow (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+        sql("REPLACE INTO narrow VALUES (2, 0), (3, 0)");
+        TestSessions.Client holder = workload.open();
+        TestSessions.Client waiter = workload.open();
+        holder.run("BEGIN");
+        holder.run("UPDATE narrow SET v = v + 1 WHERE id = 2");
+        Future<?> wait = workload.async(waiter, "UPDATE narrow SET v = v + 1 WHERE id = 2");
+        await(s -> waitsOn(s, waiter, holder), "waiter waits on holder");
+        // the full read above just filled InnoDB's cache; the commit happens within its 100 ms
+        holder.run("COMMIT");
+        awaitEnd(wait);
+
+        Snapshot narrow = target.snapshot(List.of(SessionRef.of(holder.id()), SessionRef.of(waiter.id())));
+
+        assertThat(session(narrow, holder).state()).as("the committed transaction is not shown from a stale cache")
+                .isEqualTo(SessionState.IDLE);
+        assertThat(session(narrow, holder).transactionStart()).isNull();
+        assertThat(session(narrow, waiter).blockedBy()).isEmpty();
+    }
+
+    @Test
+    void narrowedReadDoesNotTrustACacheAnotherClientJustFilled() throws Exception {
+        sql("CREATE TABLE IF NOT EXISTS narrow (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+        sql("REPLACE INTO narrow VALUES (3, 0)");
+        TestSessions.Client holder = workload.open();
+        TestSessions.Client monitor = workload.open();
+        holder.run("BEGIN");
+        holder.run("UPDATE narrow SET v = v + 1 WHERE id = 3");
+        await(s -> listed(s, holder) && session(s, holder).state() == SessionState.IDLE_IN_TRANSACTION, "holder idle in trx");
+        sleep(150); // our own last read is older than InnoDB's 100 ms: only the monitor's read below is recent
+        monitor.run("SELECT COUNT(*) FROM information_schema.INNODB_TRX"); // fills the cache with the open transaction
+        holder.run("COMMIT");
+
+        Snapshot narrow = target.snapshot(List.of(SessionRef.of(holder.id())));
+
+        assertThat(session(narrow, holder).state()).as("not the transaction the monitor's cache fill still lists")
+                .isEqualTo(SessionState.IDLE);
+    }
+
+    @Test
+    void narrowedReadOfSessionsThatAreGoneIsEmpty() {
+        Snapshot narrow = target.snapshot(List.of(SessionRef.of(999_999_998L)));
+        assertThat(narrow.sessions()).isEmpty();
+        assertThat(narrow.ownSessions()).hasSize(1);
+    }
 
     @Test
     void rowLockChainOfTwoLevelsHasTheIdleTransactionAsItsOneRoot() throws Exception {

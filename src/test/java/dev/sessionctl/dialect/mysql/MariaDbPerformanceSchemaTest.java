@@ -147,6 +147,15 @@ class MariaDbPerformanceSchemaTest {
         assertThat(alterSession.waitEvent()).contains("convoy").contains("EXCLUSIVE");
         assertThat(session(s, reader1).blockedBy()).containsExactly(SessionRef.of(alter.id()));
         assertThat(session(s, unrelatedTrx).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
+        assertThat(alterSession.sqlId()).as("MariaDB has no statement digest in its process list").isNull();
+
+        // the narrowed re-check of the root and its waiters reads the same metadata-lock edges
+        Snapshot narrow = target.snapshot(List.of(SessionRef.of(idleTrx.id()), SessionRef.of(alter.id()),
+                SessionRef.of(reader1.id()), SessionRef.of(reader2.id())));
+        assertThat(narrow.sessions()).hasSize(4);
+        assertThat(session(narrow, alter).blockedBy()).containsExactly(SessionRef.of(idleTrx.id()));
+        assertThat(session(narrow, reader1).blockedBy()).containsExactly(SessionRef.of(alter.id()));
+        assertThat(session(narrow, idleTrx).state()).isEqualTo(SessionState.IDLE_IN_TRANSACTION);
 
         BlockingReport report = BlockingAnalyzer.analyze(s);
         assertThat(report.roots()).hasSize(1);

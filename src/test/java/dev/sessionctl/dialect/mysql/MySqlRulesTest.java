@@ -23,7 +23,16 @@ class MySqlRulesTest {
 
     private static MySqlTargetConnection.Row row(String user, String command, String threadType) {
         return new MySqlTargetConnection.Row(7, user, "10.0.0.5:51234", "app", command, 3L, "", null, null, null,
-                null, null, threadType, null, null);
+                null, null, threadType, null, null, null);
+    }
+
+    @Test
+    void sqlIdIsTheStatementDigestOnMySqlWithPerformanceSchemaOnly() {
+        assertThat(MySqlTargetConnection.digestColumn(true, true))
+                .contains("performance_schema.events_statements_current").contains("DIGEST")
+                .contains("END_EVENT_ID IS NULL");
+        assertThat(MySqlTargetConnection.digestColumn(true, false)).isEqualTo("NULL");
+        assertThat(MySqlTargetConnection.digestColumn(false, true)).as("MariaDB / OceanBase").isEqualTo("NULL");
     }
 
     @Test

@@ -67,12 +67,23 @@ class OceanBaseOracleSimulatorTest {
         Session b = snap.find(SessionRef.of(busy)).orElseThrow();
         assertThat(b.state()).isEqualTo(SessionState.ACTIVE);
         assertThat(b.sqlText()).isEqualTo("SELECT * FROM big");
+        assertThat(b.clientHost()).as("host without its port").isEqualTo("10.1.1.8");
+        assertThat(b.attributes()).containsEntry("clientPort", "40022");
 
         KillResult r = killer().killOne(snap.find(SessionRef.of(idle)).orElseThrow().key(), KillRequest.of(KillAction.TERMINATE));
         assertThat(r.outcome()).isEqualTo(KillOutcome.TERMINATED);
         assertThat(r.statement()).isEqualTo("ALTER SYSTEM KILL SESSION '" + idle + "'");
         assertThat(sim.obExists(idle)).isFalse();
         assertThat(sim.obExists(busy)).isTrue();
+    }
+
+    @Test
+    @DisplayName("client host: ip:port split, IPv6 brackets removed, a bare host kept")
+    void clientHostWithoutPort() {
+        assertThat(OceanBaseOracleTarget.splitHostPort("10.1.1.7:51234")).containsExactly("10.1.1.7", "51234");
+        assertThat(OceanBaseOracleTarget.splitHostPort("[fd00::7]:51234")).containsExactly("fd00::7", "51234");
+        assertThat(OceanBaseOracleTarget.splitHostPort("appserver1")).containsExactly("appserver1", null);
+        assertThat(OceanBaseOracleTarget.splitHostPort(null)).containsExactly(null, null);
     }
 
     @Test
