@@ -121,6 +121,13 @@ public final class TargetsFile {
             PasswordSource secret = new PasswordSource(path, name, t.passwordEnv, t.passwordFile, environment);
             ProtectionPolicy p = t.protect == null ? global : global.merge(t.protect.toPolicy());
             Map<String, String> options = t.options == null ? Map.of() : t.options;
+            for (String key : options.keySet()) {
+                if (!KNOWN_OPTIONS.contains(key)) {
+                    throw new ConfigException(path + ": target '" + name + "' has unknown option '" + key + "'"
+                            + closest(key).map(c -> " (did you mean '" + c + "'?)").orElse("")
+                            + "; expected one of " + String.join(", ", KNOWN_OPTIONS));
+                }
+            }
             if (t.engine != null) {
                 options = new LinkedHashMap<>(options);
                 options.put("engine", t.engine);
@@ -151,6 +158,47 @@ public final class TargetsFile {
             return "a map of name: value";
         }
         return "a single value";
+    }
+
+    /**
+     * Every key read from a target's {@code options:} anywhere in sessionctl (dialects, host access,
+     * escalation, audit). A typo must not silently fall back to a default.
+     */
+    static final java.util.SortedSet<String> KNOWN_OPTIONS = new java.util.TreeSet<>(List.of(
+            "connectTimeoutSeconds", "statementTimeoutMs", "lockTimeoutMs", "engine", "variant",
+            "selfServiceProcedure", "hostAccess", "sshKey", "knownHosts", "sshPassphraseEnv", "dbOsUser", "ladder",
+            "auditSyslog"));
+
+    private static java.util.Optional<String> closest(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KNOWN_OPTIONS) {
+            int d = editDistance(key.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 4) ? java.util.Optional.of(best) : java.util.Optional.empty();
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static String where(Path path, JsonLocation loc) {

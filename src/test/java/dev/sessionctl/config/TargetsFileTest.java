@@ -109,6 +109,16 @@ class TargetsFileTest {
     }
 
     @Test
+    void misspeltOptionIsNamedWithTheClosestKnownOne() {
+        String yaml = "targets:\n  p:\n    url: jdbc:postgresql://h/db\n    options: {statmentTimeoutMs: \"100\"}\n";
+        assertThatThrownBy(() -> TargetsFile.parse(FILE, yaml, k -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("target 'p' has unknown option 'statmentTimeoutMs'")
+                .hasMessageContaining("did you mean 'statementTimeoutMs'")
+                .hasMessageContaining("lockTimeoutMs");
+    }
+
+    @Test
     void brokenYamlReportsLine() {
         assertThatThrownBy(() -> TargetsFile.parse(FILE, "targets:\n  p: [unclosed\n", k -> null))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("targets.yaml line");
