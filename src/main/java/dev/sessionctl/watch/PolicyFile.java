@@ -62,7 +62,20 @@ public final class PolicyFile {
     }
 
     public static Policy parse(Path path, String yaml, Function<String, String> environment) {
+        // unknown keys are collected, not fatal at the first one, so one run names every misspelt key
+        List<String> problems = new ArrayList<>();
         ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+                .addHandler(new com.fasterxml.jackson.databind.deser.DeserializationProblemHandler() {
+                    @Override
+                    public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p,
+                                                         JsonDeserializer<?> deserializer, Object bean, String name)
+                            throws IOException {
+                        problems.add(where(path, p.currentLocation()) + "unknown key '" + name + "'; expected one of "
+                                + deserializer.getKnownPropertyNames());
+                        p.skipChildren();
+                        return true;
+                    }
+                })
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
@@ -78,6 +91,7 @@ public final class PolicyFile {
             throw new ConfigException(where(path, e.getLocation()) + oneLine(e.getOriginalMessage()));
         }
         if (model == null || model.rules == null || model.rules.isEmpty()) {
+            failIfAny(path, problems);
             throw new ConfigException(path + ": no rules defined; expected a 'rules:' list (see docs/watch.md)");
         }
         List<Rule> rules = new ArrayList<>();
@@ -85,30 +99,36 @@ public final class PolicyFile {
         for (RuleModel r : model.rules) {
             String here = path + " line " + r.line + ": ";
             if (r.name == null || !RULE_NAME.matcher(r.name).matches()) {
-                throw new ConfigException(here + "rule " + (r.name == null ? "without a name" : "name '" + r.name + "' is invalid")
+                problems.add(here + "rule " + (r.name == null ? "without a name" : "name '" + r.name + "' is invalid")
                         + "; expected name: letters, digits, '.', '_' or '-' (at most 64)");
+                continue;
             }
             if (!names.add(r.name)) {
-                throw new ConfigException(here + "duplicate rule name '" + r.name + "'; rule names must be unique");
+                problems.add(here + "duplicate rule name '" + r.name + "'; rule names must be unique");
+                continue;
             }
             ThresholdsModel w = r.when == null ? new ThresholdsModel() : r.when;
             Rule.Thresholds t = new Rule.Thresholds(w.busy, w.idle, w.idleInTransaction, w.blocking, w.waiters,
                     w.transactionAge);
             if (t.isEmpty()) {
-                throw new ConfigException(here + "rule '" + r.name + "' has no threshold; a rule needs 'when:' with at least"
+                problems.add(here + "rule '" + r.name + "' has no threshold; a rule needs 'when:' with at least"
                         + " one of busy, idle, idleInTransaction, blocking, waiters, transactionAge");
+                continue;
             }
             if (w.waiters != null && w.waiters < 1) {
-                throw new ConfigException(here + "rule '" + r.name + "': when.waiters must be at least 1, got " + w.waiters);
+                problems.add(here + "rule '" + r.name + "': when.waiters must be at least 1, got " + w.waiters);
+                continue;
             }
             if (r.maxTransactionSize != null && r.maxTransactionSize < 0) {
-                throw new ConfigException(here + "rule '" + r.name + "': maxTransactionSize must not be negative");
+                problems.add(here + "rule '" + r.name + "': maxTransactionSize must not be negative");
+                continue;
             }
             Rule.Limit limit = null;
             if (r.limit != null) {
                 if (r.limit.actions == null || r.limit.actions < 1 || r.limit.per == null || r.limit.per.isZero()) {
-                    throw new ConfigException(here + "rule '" + r.name + "': limit needs actions (a positive number) and"
+                    problems.add(here + "rule '" + r.name + "': limit needs actions (a positive number) and"
                             + " per (a duration), e.g. limit: {actions: 5, per: 1m}");
+                    continue;
                 }
                 limit = new Rule.Limit(r.limit.actions, r.limit.per);
             }
@@ -119,6 +139,7 @@ public final class PolicyFile {
                     r.action == null ? WatchAction.REPORT : r.action, limit, Boolean.TRUE.equals(r.dryRun),
                     Boolean.TRUE.equals(r.allowWaiters), r.line));
         }
+        failIfAny(path, problems);
         if (model.interval != null && model.interval.isZero()) {
             throw new ConfigException(path + ": interval must be positive, e.g. interval: 250ms");
         }
@@ -143,6 +164,16 @@ public final class PolicyFile {
         return new Policy(path, Boolean.TRUE.equals(model.dryRun), model.interval, model.targets,
                 new ProtectionPolicy(p.users, p.applications, p.databases), p.hosts, webhook,
                 model.deadlineScheduling == null || model.deadlineScheduling, model.actionTimeout, rules);
+    }
+
+    /** One problem: its own message; several: all of them, one per line, so one edit fixes the file. */
+    private static void failIfAny(Path path, List<String> problems) {
+        if (problems.size() == 1) {
+            throw new ConfigException(problems.get(0));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems.size() + " problems in " + path + ":\n  " + String.join("\n  ", problems));
+        }
     }
 
     private static String where(Path path, JsonLocation loc) {

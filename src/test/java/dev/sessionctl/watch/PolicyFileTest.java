@@ -57,6 +57,28 @@ class PolicyFileTest {
     }
 
     @Test
+    void everyProblemIsReportedInOneRun() {
+        String yaml = """
+                rules:
+                  - name: a
+                    when:
+                      idel: 5m
+                  - name: b
+                    whenn: {busy: 1m}
+                  - name: c
+                    when: {busy: 1m}
+                    limit: {actions: 0, per: 1m}
+                """;
+        assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("5 problems in policy.yaml")
+                .hasMessageContaining("policy.yaml line 4, column 15: unknown key 'idel'")
+                .hasMessageContaining("unknown key 'whenn'")
+                .hasMessageContaining("rule 'a' has no threshold")
+                .hasMessageContaining("rule 'b' has no threshold")
+                .hasMessageContaining("rule 'c': limit needs actions");
+    }
+
+    @Test
     void badDurationNamesFileLineAndForm() {
         String yaml = """
                 interval: 1s
