@@ -68,6 +68,7 @@ class WatchMariaDbTest {
         };
         Policy policy = WatchPostgresTest.policy("1h", "2s");
         TargetSpec spec = new TargetSpec("maria", db.jdbcUrl(), db.user(), db.password(), Map.of(), ProtectionPolicy.none());
+        WatchPostgresTest.awaitWaiting(spec, 3);
         try (Watchdog dog = new Watchdog(policy, List.of(spec), DialectRegistry.load()::connect, null, l, null,
                 Watchdog.Options.defaults(), null)) {
             dog.start();

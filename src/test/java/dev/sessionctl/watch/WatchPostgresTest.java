@@ -102,6 +102,21 @@ class WatchPostgresTest {
         }
     }
 
+    /**
+     * The workload returns once its statements are sent; the server shows the lock waits a moment
+     * later. A test whose single poll must see them waits for that first.
+     */
+    static void awaitWaiting(TargetSpec target, int waiting) throws InterruptedException {
+        try (var probe = DialectRegistry.load().connect(target)) {
+            long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (probe.snapshot().sessions().stream().filter(s -> s.isWaitingOnSession()).count() < waiting
+                    && System.nanoTime() < until) {
+                Thread.sleep(150); // InnoDB refreshes its lock tables only when unread for 100 ms
+            }
+        }
+        Thread.sleep(150);
+    }
+
     private static void await(BooleanSupplier c) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!c.getAsBoolean()) {
@@ -118,6 +133,7 @@ class WatchPostgresTest {
                 Duration.ofSeconds(60));
         long blocker = workload.blockerSessionId();
         Actions actions = new Actions();
+        awaitWaiting(spec(pg.jdbcUrl()), 3);
         // a one-hour poll interval: only the deadline scheduled at the first poll can end it this soon
         try (Watchdog dog = new Watchdog(policy("1h", "2s"), List.of(spec(pg.jdbcUrl())), DialectRegistry.load()::connect,
                 null, actions, null, Watchdog.Options.defaults(), null)) {
