@@ -400,6 +400,25 @@ class CliPostgresTest {
     }
 
     @Test
+    void cancelOfAnAbortedTransactionSaysItsLocksAreAlreadyReleased() throws Exception {
+        Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.superuser(), pg.password());
+        extra.add(c);
+        c.createStatement().execute("SET application_name = 'aborted-tx'");
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT 1 / 0");
+        } catch (java.sql.SQLException expected) {
+            // the transaction block is now aborted, waiting for ROLLBACK
+        }
+        JsonNode s = json("sessions", "--app", "aborted-tx", "-o", "json").get("sessions").get(0);
+        CliUsageTest.Run r = CliUsageTest.run(target("kill", s.get("key").asText(), "--cancel", "--yes"));
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("nothing-to-cancel").contains("already failed and released its locks")
+                .doesNotContain("still holds its transaction's locks");
+        c.rollback();
+    }
+
+    @Test
     void unreachableServerIsCannotConnectWithoutPassword() {
         String secretUrl = "jdbc:postgresql://127.0.0.1:1/x?password=topsecret";
         CliUsageTest.Run r = CliUsageTest.run("sessions", "--url", secretUrl);

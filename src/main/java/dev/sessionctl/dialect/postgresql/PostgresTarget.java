@@ -505,7 +505,10 @@ public final class PostgresTarget implements TargetConnection {
                 String state = s.state() == null ? "not running a statement" : s.state();
                 return KillResult.of(key, action, KillOutcome.NOTHING_TO_CANCEL, shown, pid + " was not running a statement ("
                         + state + "); nothing to cancel, nothing was done; the session is still connected"
-                        + (state.startsWith("idle in transaction")
+                        // an aborted transaction block has already released its locks; it waits for ROLLBACK
+                        + (state.equals("idle in transaction (aborted)")
+                                ? "; its transaction already failed and released its locks, it waits for the client's ROLLBACK"
+                                : state.startsWith("idle in transaction")
                                 ? " and still holds its transaction's locks: terminate it to release them"
                                 : " and may still hold locks"));
             }
