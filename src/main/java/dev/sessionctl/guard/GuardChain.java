@@ -103,7 +103,7 @@ public final class GuardChain {
     }
 
     private static String matched(String what, List<String> patterns, String value) {
-        String p = ProtectionPolicy.firstMatch(patterns, value);
+        String p = dev.sessionctl.model.Globs.firstMatch(patterns, value);
         return p == null ? null : what + " '" + value + "' is protected by configuration (pattern '" + p + "')";
     }
 

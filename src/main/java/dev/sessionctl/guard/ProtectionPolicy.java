@@ -1,6 +1,5 @@
 package dev.sessionctl.guard;
 
-import dev.sessionctl.model.Globs;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -30,19 +29,6 @@ public record ProtectionPolicy(List<String> users, List<String> applications, Li
 
     private static List<String> concat(List<String> a, List<String> b) {
         return java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList();
-    }
-
-    /** The first pattern in {@code patterns} matching {@code value}, or null. */
-    static String firstMatch(List<String> patterns, String value) {
-        if (value == null) {
-            return null;
-        }
-        for (String p : patterns) {
-            if (Globs.compile(p).matcher(value).matches()) {
-                return p;
-            }
-        }
-        return null;
     }
 
     public Set<String> usersLowerCase() {

@@ -233,12 +233,12 @@ public final class Evaluator {
                 && (m.sql() == null || s.sqlText() != null && m.sql().matcher(s.sqlText()).find())
                 && (m.sqlIds().isEmpty() || s.sqlId() != null && m.sqlIds().stream().anyMatch(id -> id.equalsIgnoreCase(s.sqlId())))
                 && (m.states().isEmpty() || m.states().contains(s.state()))
-                && (m.waitEvents().isEmpty() || Globs.firstMatch(m.waitEvents(), s.waitEvent()) != null
-                    || Globs.firstMatch(m.waitEvents(), s.waitEventType()) != null);
+                && (m.waitEvents().isEmpty() || dev.sessionctl.model.Globs.firstMatch(m.waitEvents(), s.waitEvent()) != null
+                    || dev.sessionctl.model.Globs.firstMatch(m.waitEvents(), s.waitEventType()) != null);
     }
 
     private static boolean any(List<String> globs, String value) {
-        return globs.isEmpty() || Globs.firstMatch(globs, value) != null;
+        return globs.isEmpty() || dev.sessionctl.model.Globs.firstMatch(globs, value) != null;
     }
 
     private static Instant later(Instant a, Instant b) {

@@ -27,7 +27,7 @@ public final class WatchGuards {
 
                 @Override
                 public Optional<String> refuse(Session session, Snapshot snapshot) {
-                    String g = Globs.firstMatch(hosts, session.clientHost());
+                    String g = dev.sessionctl.model.Globs.firstMatch(hosts, session.clientHost());
                     return g == null ? Optional.empty() : Optional.of("client host '" + session.clientHost()
                             + "' is protected by the watch policy (pattern '" + g + "')");
                 }

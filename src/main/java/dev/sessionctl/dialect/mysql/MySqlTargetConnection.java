@@ -469,15 +469,7 @@ final class MySqlTargetConnection implements TargetConnection {
                 rowWaits = Map.of();
             }
         }
-        Map<Long, MdlWaitGraph.Wait> mdlWaits;
-        try {
-            mdlWaits = readMdlWaits(rows, trx);
-        } catch (SQLException e) {
-            if (!lacksPrivilege(e)) {
-                throw e;
-            }
-            mdlWaits = Map.of();
-        }
+        Map<Long, MdlWaitGraph.Wait> mdlWaits = readMdlWaitsIfPermitted(rows, trx);
         return build(now, own, rows, trx, rowWaits, mdlWaits, ids);
     }
 
@@ -612,15 +604,7 @@ final class MySqlTargetConnection implements TargetConnection {
             rowWaits = Map.of();
         }
         lastInnodbRead = System.nanoTime();
-        Map<Long, MdlWaitGraph.Wait> mdlWaits;
-        try {
-            mdlWaits = readMdlWaits(rows, trx);
-        } catch (SQLException e) {
-            if (!lacksPrivilege(e)) {
-                throw e;
-            }
-            mdlWaits = Map.of();
-        }
+        Map<Long, MdlWaitGraph.Wait> mdlWaits = readMdlWaitsIfPermitted(rows, trx);
         Map<Long, String> programs = readPrograms();
         List<Session> sessions = new ArrayList<>(rows.size());
         Set<SessionRef> present = new LinkedHashSet<>();
@@ -915,6 +899,18 @@ final class MySqlTargetConnection implements TargetConnection {
     }
 
     /** Metadata-lock waits, read only when some session is in a metadata-lock wait state. */
+    /** Metadata-lock waits, or none when this account may not read their source. */
+    private Map<Long, MdlWaitGraph.Wait> readMdlWaitsIfPermitted(List<Row> rows, Map<Long, Trx> trx) throws SQLException {
+        try {
+            return readMdlWaits(rows, trx);
+        } catch (SQLException e) {
+            if (!lacksPrivilege(e)) {
+                throw e;
+            }
+            return Map.of();
+        }
+    }
+
     private Map<Long, MdlWaitGraph.Wait> readMdlWaits(List<Row> rows, Map<Long, Trx> trx) throws SQLException {
         List<MdlWaitGraph.Waiter> waiters = new ArrayList<>();
         for (Row r : rows) {
